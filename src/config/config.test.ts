@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, '/srv');
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: '/srv/.assetport', databaseUrl: undefined, adminUser: 'admin', logLevel: 'info' });
+    expect(c.pgliteDir).toBe('/srv/.assetport/pgdata');
+    expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10000, entryBytes: 67108864, ratio: 200, pathBytes: 1024 });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({ HOST: '0.0.0.0', PORT: '9000', ASSETPORT_DATA_DIR: '/data', DATABASE_URL: 'postgres://u@h:5432/d', ASSETPORT_ADMIN_USER: 'root', ASSETPORT_ADMIN_PASSWORD: 'longenough', LOG_LEVEL: 'debug', ASSETPORT_MAX_UPLOAD: '16MiB' }, '/srv');
+    expect(c).toMatchObject({ host: '0.0.0.0', port: 9000, dataDir: '/data', databaseUrl: 'postgres://u@h:5432/d', adminUser: 'root', adminPassword: 'longenough', logLevel: 'debug' });
+    expect(c.limits.uploadBytes).toBe(16 * 1024 * 1024);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x@y/z'],
+    ['DATABASE_URL', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+    ['ASSETPORT_ADMIN_PASSWORD', 'short'],
+    ['ASSETPORT_ADMIN_USER', '../x'],
+    ['ASSETPORT_MAX_UPLOAD', '12 parsecs'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as Error).message.startsWith(`${name}: `)).toBe(true);
+    if (name === 'ASSETPORT_ADMIN_PASSWORD') expect((err as Error).message).not.toContain(value);
+  });
+});

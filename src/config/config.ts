@@ -1,0 +1,131 @@
+/**
+ * Configuration from the environment. Every variable is documented in
+ * docs/configuration.md; an invalid value is a ConfigError naming the variable.
+ */
+import { resolve, join } from 'node:path';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Limits {
+  /** Largest request body accepted for JSON calls. */
+  jsonBodyBytes: number;
+  /** Largest uploaded package. */
+  uploadBytes: number;
+  unpackedBytes: number;
+  entries: number;
+  entryBytes: number;
+  ratio: number;
+  pathBytes: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  adminUser: string;
+  adminPassword: string | undefined;
+  masterKey: string | undefined;
+  logLevel: LogLevel;
+  tokenTtlSeconds: number;
+  jobLeaseSeconds: number;
+  jobMaxAttempts: number;
+  workerPollMs: number;
+  shutdownGraceSeconds: number;
+  limits: Limits;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number between ${min} and ${max}`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be a whole number between ${min} and ${max}`);
+  return n;
+}
+
+/** Sizes accept a plain byte count or a number with KiB/MiB/GiB (also K/M/G). */
+function size(env: Env, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const m = /^\s*(\d+)\s*(k|kib|kb|m|mib|mb|g|gib|gb)?\s*$/i.exec(raw);
+  if (!m) throw new ConfigError(name, 'must be a size such as 268435456, 256MiB or 1GiB');
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const n = Number(m[1]) * mult;
+  if (n < 1) throw new ConfigError(name, 'must be at least 1 byte');
+  return n;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  if (/\s/.test(host)) throw new ConfigError('HOST', 'must be a host name or address');
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const dataDir = resolve(cwd, env.ASSETPORT_DATA_DIR?.trim() || './.assetport');
+
+  let databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl) {
+    let u: URL;
+    try {
+      u = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'must be a URL such as postgres://user@host:5432/db');
+    }
+    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+      throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+    }
+    databaseUrl = u.toString();
+  }
+
+  const adminUser = env.ASSETPORT_ADMIN_USER?.trim() || 'admin';
+  if (!/^[\p{L}\p{N}][\p{L}\p{N}_.@-]{0,63}$/u.test(adminUser)) {
+    throw new ConfigError('ASSETPORT_ADMIN_USER', 'must be 1-64 letters, digits, _ . @ - and start with a letter or digit');
+  }
+  const adminPassword = env.ASSETPORT_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ASSETPORT_ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  return {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    pgliteDir: join(dataDir, 'pgdata'),
+    adminUser,
+    adminPassword,
+    masterKey: env.ASSETPORT_MASTER_KEY || undefined,
+    logLevel,
+    tokenTtlSeconds: int(env, 'ASSETPORT_TOKEN_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+    jobLeaseSeconds: int(env, 'ASSETPORT_JOB_LEASE_SECONDS', 30, 1, 3600),
+    jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
+    workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 500, 10, 60_000),
+    shutdownGraceSeconds: int(env, 'ASSETPORT_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
+    limits: {
+      jsonBodyBytes: size(env, 'ASSETPORT_MAX_JSON_BODY', 1024 ** 2),
+      uploadBytes: size(env, 'ASSETPORT_MAX_UPLOAD', 256 * 1024 ** 2),
+      unpackedBytes: size(env, 'ASSETPORT_MAX_UNPACKED', 1024 ** 3),
+      entries: int(env, 'ASSETPORT_MAX_ENTRIES', 10_000, 1, 1_000_000),
+      entryBytes: size(env, 'ASSETPORT_MAX_ENTRY', 64 * 1024 ** 2),
+      ratio: int(env, 'ASSETPORT_MAX_RATIO', 200, 1, 100_000),
+      pathBytes: int(env, 'ASSETPORT_MAX_PATH', 1024, 16, 65_535),
+    },
+  };
+}

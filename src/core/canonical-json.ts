@@ -1,0 +1,55 @@
+/**
+ * Canonical JSON: object keys sorted (by UTF-16 code units), no white space. PostgreSQL's
+ * jsonb does not keep key order, so every checksum of a JSON asset is taken over this form.
+ */
+import { createHash } from 'node:crypto';
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const s = JSON.stringify(value);
+    if (s === undefined) throw new TypeError('value is not representable as JSON');
+    return s;
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** The checksum of an asset: of its canonical JSON body, or of its raw bytes. */
+export const assetChecksum = (asset: { body?: unknown; content?: Uint8Array | null }): string =>
+  asset.content ? sha256Hex(asset.content) : sha256Hex(canonicalJson(asset.body ?? null));
+
+/**
+ * Checks that a JSON value can be stored (jsonb refuses NUL characters in strings) and
+ * stays within sane depth. Returns a problem sentence or null.
+ */
+export function checkStorableJson(value: unknown, maxDepth = 64): string | null {
+  const walk = (v: unknown, depth: number, path: string): string | null => {
+    if (depth > maxDepth) return `nested deeper than ${maxDepth} levels at ${path}`;
+    if (typeof v === 'string') return v.includes('\u0000') ? `contains a NUL character at ${path}` : null;
+    if (typeof v === 'number') return Number.isFinite(v) ? null : `has a non-finite number at ${path}`;
+    if (v === null || typeof v === 'boolean') return null;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const p = walk(v[i], depth + 1, `${path}[${i}]`);
+        if (p) return p;
+      }
+      return null;
+    }
+    if (typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (k.includes('\u0000')) return `has a key with a NUL character at ${path}`;
+        const p = walk(x, depth + 1, `${path}.${k}`);
+        if (p) return p;
+      }
+      return null;
+    }
+    return `has a value that is not JSON at ${path}`;
+  };
+  return walk(value, 0, '$');
+}

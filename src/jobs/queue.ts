@@ -1,0 +1,163 @@
+/**
+ * The job queue: jobs are rows. Workers claim with FOR UPDATE SKIP LOCKED and hold a lease
+ * they renew; a job whose lease expired is claimed again (up to max_attempts, then FAILED).
+ * Every state change after the claim is conditional on still holding the lease, so a
+ * worker that lost its job can never overwrite the work of the one that took it over.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../store/schema.js';
+import { DomainError } from '../core/errors.js';
+import { newId32 } from '../core/ids.js';
+import { isUniqueViolation } from '../store/pg-errors.js';
+import type { JobReason, JobRow } from './job-types.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+const normalize = (r: Record<string, unknown>): JobRow => ({ ...(r as unknown as JobRow), progress: Number(r.progress), attempts: Number(r.attempts), max_attempts: Number(r.max_attempts) });
+
+export interface NewJob {
+  kind: string;
+  userId: string | null;
+  orgId?: string | null;
+  spaceId?: string | null;
+  params?: Record<string, unknown>;
+  /** Counts against the one-active-asset-job-per-user rule. */
+  assetJob?: boolean;
+  inputBlobId?: string | null;
+  maxAttempts?: number;
+  id?: string;
+}
+
+export async function enqueueJob(db: Db, j: NewJob): Promise<JobRow> {
+  try {
+    const r = await db
+      .insertInto('jobs')
+      .values({
+        id: j.id ?? newId32(),
+        kind: j.kind,
+        user_id: j.userId,
+        org_id: j.orgId ?? null,
+        space_id: j.spaceId ?? null,
+        params: JSON.stringify(j.params ?? {}),
+        reasons: '[]',
+        asset_job: j.assetJob ?? false,
+        input_blob_id: j.inputBlobId ?? null,
+        ...(j.maxAttempts !== undefined ? { max_attempts: j.maxAttempts } : {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return normalize(r as Record<string, unknown>);
+  } catch (e) {
+    if (isUniqueViolation(e, 'jobs_one_active_asset_job')) {
+      throw new DomainError('job_running', 'An asset job of this user is already queued or running; wait for it to finish.');
+    }
+    throw e;
+  }
+}
+
+export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {
+  const r = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? normalize(r as Record<string, unknown>) : undefined;
+}
+
+/** Fails RUNNING jobs whose lease expired and that have used up their attempts. */
+export async function failExhaustedJobs(db: Db): Promise<string[]> {
+  const reason: JobReason[] = [{ code: 'job.lease_expired', message: 'The worker running this job stopped responding too many times; the job was given up.' }];
+  const rows = await db
+    .updateTable('jobs')
+    .set({ state: 'FAILED', reasons: JSON.stringify(reason), finished_at: new Date(), updated_at: new Date(), lease_owner: null, lease_expires_at: null })
+    .where('state', '=', 'RUNNING')
+    .where('lease_expires_at', '<', sql<Date>`now()`)
+    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Claims the oldest claimable job of the given kinds: QUEUED, or RUNNING with an expired
+ * lease (its worker died). Returns undefined when there is none.
+ */
+export async function claimJob(db: Kysely<DB>, workerId: string, kinds: readonly string[], leaseMs: number): Promise<JobRow | undefined> {
+  if (kinds.length === 0) return undefined;
+  await failExhaustedJobs(db);
+  const r = await sql<Record<string, unknown>>`
+    UPDATE jobs SET
+      state = 'RUNNING',
+      attempts = attempts + 1,
+      lease_owner = ${workerId},
+      lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
+      started_at = coalesce(started_at, now()),
+      updated_at = now()
+    WHERE id = (
+      SELECT id FROM jobs
+      WHERE kind = ANY(${[...kinds]}::text[])
+        AND (state = 'QUEUED' OR (state = 'RUNNING' AND lease_expires_at < now() AND attempts < max_attempts))
+      ORDER BY created_at, id
+      FOR UPDATE SKIP LOCKED
+      LIMIT 1)
+    RETURNING *`.execute(db);
+  const row = r.rows[0];
+  return row ? normalize(row) : undefined;
+}
+
+/** Renews the lease; false when this worker no longer holds the job. */
+export async function renewLease(db: Db, jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
+  const r = await sql`
+    UPDATE jobs SET lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    WHERE id = ${jobId} AND lease_owner = ${workerId} AND state = 'RUNNING'`.execute(db);
+  return Number(r.numAffectedRows ?? 0) === 1;
+}
+
+export async function setProgress(db: Db, jobId: string, workerId: string, progress: number): Promise<boolean> {
+  const p = Math.min(1, Math.max(0, progress));
+  const r = await db.updateTable('jobs').set({ progress: p, updated_at: new Date() }).where('id', '=', jobId).where('lease_owner', '=', workerId).where('state', '=', 'RUNNING').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+async function finish(db: Db, jobId: string, workerId: string, set: Record<string, unknown>): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ ...set, lease_owner: null, lease_expires_at: null, finished_at: new Date(), updated_at: new Date() })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', workerId)
+    .where('state', '=', 'RUNNING')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Marks the job SUCCEEDED; run it in the transaction that wrote the job's effects. */
+export const completeJob = (db: Db, jobId: string, workerId: string, result: unknown, extra: { output_blob_id?: string; reasons?: JobReason[] } = {}): Promise<boolean> =>
+  finish(db, jobId, workerId, {
+    state: 'SUCCEEDED',
+    progress: 1,
+    result: JSON.stringify(result ?? null),
+    ...(extra.output_blob_id ? { output_blob_id: extra.output_blob_id } : {}),
+    ...(extra.reasons ? { reasons: JSON.stringify(extra.reasons) } : {}),
+  });
+
+export const failJob = (db: Db, jobId: string, workerId: string, reasons: JobReason[], result: unknown = null): Promise<boolean> =>
+  finish(db, jobId, workerId, { state: 'FAILED', reasons: JSON.stringify(reasons), result: JSON.stringify(result) });
+
+/** Gives a claimed job back (graceful shutdown): QUEUED again, the attempt not counted. */
+export async function releaseJob(db: Db, jobId: string, workerId: string): Promise<boolean> {
+  const r = await sql`
+    UPDATE jobs SET state = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL,
+      attempts = greatest(attempts - 1, 0), updated_at = now()
+    WHERE id = ${jobId} AND lease_owner = ${workerId} AND state = 'RUNNING'`.execute(db);
+  return Number(r.numAffectedRows ?? 0) === 1;
+}
+
+/** Puts a job whose attempt failed with a passing fault back in the queue (if attempts remain). */
+export async function retryLater(db: Db, jobId: string, workerId: string): Promise<boolean> {
+  const r = await sql`
+    UPDATE jobs SET state = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+    WHERE id = ${jobId} AND lease_owner = ${workerId} AND state = 'RUNNING' AND attempts < max_attempts`.execute(db);
+  return Number(r.numAffectedRows ?? 0) === 1;
+}
+
+/** Cancels a QUEUED job. */
+export async function cancelQueuedJob(db: Db, jobId: string): Promise<boolean> {
+  const r = await db.updateTable('jobs').set({ state: 'CANCELLED', finished_at: new Date(), updated_at: new Date() }).where('id', '=', jobId).where('state', '=', 'QUEUED').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

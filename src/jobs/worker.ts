@@ -1,0 +1,185 @@
+/**
+ * A worker: claims jobs of the kinds it has handlers for, runs one at a time, keeps the
+ * lease alive while the handler runs, and records the outcome. On stop it claims nothing
+ * more, lets the running job finish within the grace period, then gives it back.
+ */
+import { hostname } from 'node:os';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { DB } from '../store/schema.js';
+import { isDomainError } from '../core/errors.js';
+import { newId32 } from '../core/ids.js';
+import type { JobReason, JobRow } from './job-types.js';
+import { claimJob, completeJob, failJob, releaseJob, renewLease, retryLater, setProgress } from './queue.js';
+
+export interface JobContext {
+  job: JobRow;
+  db: Kysely<DB>;
+  workerId: string;
+  /** Aborted when the worker stops or loses the lease. */
+  signal: AbortSignal;
+  /** Records progress (0..1); throttled, never throws. */
+  progress(p: number): Promise<void>;
+  /**
+   * Marks the job SUCCEEDED inside the caller's transaction, so the job's effects and its
+   * result commit together. Throws (rolling the transaction back) if the lease was lost.
+   */
+  complete(trx: Transaction<DB>, result: unknown, extra?: { output_blob_id?: string; reasons?: JobReason[] }): Promise<void>;
+}
+
+/** A handler returns the job result (when it did not call ctx.complete itself). */
+export type JobHandler = (ctx: JobContext) => Promise<unknown>;
+
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the job lease was lost to another worker');
+  }
+}
+
+export interface WorkerHooks {
+  onFinished?(job: JobRow, state: 'SUCCEEDED' | 'FAILED' | 'RELEASED' | 'RETRY', seconds: number): void;
+}
+
+export interface WorkerOptions {
+  db: Kysely<DB>;
+  handlers: ReadonlyMap<string, JobHandler>;
+  logger: Logger;
+  leaseMs: number;
+  pollMs: number;
+  id?: string;
+  hooks?: WorkerHooks;
+}
+
+export class Worker {
+  readonly id: string;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private current: { job: JobRow; done: Promise<void>; abort: AbortController } | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.id = o.id ?? `${hostname()}:${process.pid}:${newId32().slice(0, 8)}`;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.run();
+  }
+
+  /** Asks the worker to look for work now (after an enqueue in this process). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    const kinds = [...this.o.handlers.keys()];
+    while (!this.stopping) {
+      let job: JobRow | undefined;
+      try {
+        job = await claimJob(this.o.db, this.id, kinds, this.o.leaseMs);
+      } catch (e) {
+        this.o.logger.error({ err: e }, 'claiming a job failed');
+      }
+      if (job && !this.stopping) {
+        const abort = new AbortController();
+        const done = this.execute(job, abort);
+        this.current = { job, done, abort };
+        await done;
+        this.current = undefined;
+        continue;
+      }
+      if (job && this.stopping) await releaseJob(this.o.db, job.id, this.id).catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.o.pollMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async execute(job: JobRow, abort: AbortController): Promise<void> {
+    const { db, logger, leaseMs } = this.o;
+    const log = logger.child({ job_id: job.id, kind: job.kind, attempt: job.attempts });
+    const started = Date.now();
+    let leaseLost = false;
+    const beat = setInterval(() => {
+      renewLease(db, job.id, this.id, leaseMs)
+        .then((ok) => {
+          if (!ok && !leaseLost) {
+            leaseLost = true;
+            log.warn('lease lost; abandoning the job');
+            abort.abort(new LeaseLostError());
+          }
+        })
+        .catch((e: unknown) => log.warn({ err: e }, 'lease renewal failed'));
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    let lastProgressAt = 0;
+    let completed = false;
+    const ctx: JobContext = {
+      job,
+      db,
+      workerId: this.id,
+      signal: abort.signal,
+      progress: async (p) => {
+        const now = Date.now();
+        if (now - lastProgressAt < 200 && p < 1) return;
+        lastProgressAt = now;
+        await setProgress(db, job.id, this.id, p).catch(() => undefined);
+      },
+      complete: async (trx, result, extra) => {
+        if (!(await completeJob(trx, job.id, this.id, result, extra))) throw new LeaseLostError();
+        completed = true;
+      },
+    };
+    const handler = this.o.handlers.get(job.kind);
+    let outcome: 'SUCCEEDED' | 'FAILED' | 'RELEASED' | 'RETRY' = 'FAILED';
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      log.info('job started');
+      const result = await handler(ctx);
+      if (!completed && !(await completeJob(db, job.id, this.id, result))) throw new LeaseLostError();
+      outcome = 'SUCCEEDED';
+      log.info({ seconds: (Date.now() - started) / 1000 }, 'job succeeded');
+    } catch (e) {
+      if (e instanceof LeaseLostError || leaseLost) {
+        outcome = 'RELEASED';
+      } else if (this.stopping && abort.signal.aborted) {
+        outcome = (await releaseJob(db, job.id, this.id).catch(() => false)) ? 'RELEASED' : 'FAILED';
+        log.info('job given back at shutdown');
+      } else if (isDomainError(e)) {
+        const reasons: JobReason[] = [{ code: e.code, message: e.message, ...(e.details as Partial<JobReason> | undefined) }];
+        await failJob(db, job.id, this.id, reasons).catch((err: unknown) => log.error({ err }, 'recording the failure failed'));
+        log.info({ code: e.code }, 'job failed');
+      } else {
+        log.error({ err: e }, 'job crashed');
+        if (await retryLater(db, job.id, this.id).catch(() => false)) {
+          outcome = 'RETRY';
+        } else {
+          await failJob(db, job.id, this.id, [{ code: 'internal', message: 'The job failed because of an internal error; see the server log.' }]).catch(() => undefined);
+        }
+      }
+    } finally {
+      clearInterval(beat);
+      this.o.hooks?.onFinished?.(job, outcome, (Date.now() - started) / 1000);
+    }
+  }
+
+  /** Stops claiming; waits up to `graceMs` for the running job, then aborts and gives it back. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    const cur = this.current;
+    if (cur) {
+      const timedOut = await Promise.race([cur.done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
+      if (timedOut) {
+        cur.abort.abort(new Error('worker stopping'));
+        await Promise.race([cur.done, new Promise((r) => setTimeout(r, 2000))]);
+        await releaseJob(this.o.db, cur.job.id, this.id).catch(() => undefined);
+      }
+    }
+    await this.loop;
+  }
+}

@@ -1,0 +1,152 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AssetRefRow, DB } from './schema.js';
+
+export interface AssetRow {
+  id: string;
+  space_id: string;
+  type: string;
+  name: string;
+  body: unknown;
+  content: Buffer | null;
+  refs: AssetRefRow[];
+  sha256: string;
+  status: 'enabled' | 'disabled';
+  revision: number;
+  created_at: Date;
+  updated_at: Date;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** PGlite returns bytea as Uint8Array, pg as Buffer: one shape for callers. */
+export const toBuffer = (v: unknown): Buffer | null =>
+  v == null ? null : Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : null;
+
+export function normalizeAsset(r: Record<string, unknown>): AssetRow {
+  return { ...(r as unknown as AssetRow), content: toBuffer(r.content), revision: Number(r.revision) };
+}
+
+export interface AssetPage { items: AssetRow[]; next: string | null }
+
+const encodeCursor = (type: string, name: string): string => Buffer.from(JSON.stringify([type, name])).toString('base64url');
+function decodeCursor(c: string): [string, string] | null {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : null;
+  } catch {
+    return null;
+  }
+}
+export const isValidCursor = (c: string): boolean => decodeCursor(c) !== null;
+
+/** A page of a space's assets ordered by (type, name); `after` is the opaque cursor of the previous page. */
+export async function listAssets(db: Db, spaceId: string, opts: { type?: string; limit: number; after?: string; withContent?: boolean }): Promise<AssetPage> {
+  let q = db.selectFrom('assets').where('space_id', '=', spaceId);
+  q = opts.withContent ? q.selectAll() : q.select(['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by']);
+  if (opts.type) q = q.where('type', '=', opts.type);
+  const after = opts.after ? decodeCursor(opts.after) : null;
+  if (after) q = q.where((eb) => eb.or([eb('type', '>', after[0]), eb.and([eb('type', '=', after[0]), eb('name', '>', after[1])])]));
+  const rows = (await q.orderBy('type').orderBy('name').limit(opts.limit + 1).execute()).map((r) => normalizeAsset(r as Record<string, unknown>));
+  const more = rows.length > opts.limit;
+  const items = more ? rows.slice(0, opts.limit) : rows;
+  const last = items[items.length - 1];
+  return { items, next: more && last ? encodeCursor(last.type, last.name) : null };
+}
+
+export async function getAsset(db: Db, spaceId: string, id: string): Promise<AssetRow | undefined> {
+  const r = await db.selectFrom('assets').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+  return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
+}
+
+export interface NewAsset {
+  id: string;
+  space_id: string;
+  type: string;
+  name: string;
+  body: unknown;
+  content: Buffer | null;
+  refs: AssetRefRow[];
+  sha256: string;
+  status: 'enabled' | 'disabled';
+  author: string | null;
+}
+
+export async function insertAsset(db: Db, a: NewAsset, jobId: string | null = null): Promise<AssetRow> {
+  const r = await db
+    .insertInto('assets')
+    .values({
+      id: a.id,
+      space_id: a.space_id,
+      type: a.type,
+      name: a.name,
+      body: a.body === undefined || a.content ? null : JSON.stringify(a.body),
+      content: a.content,
+      refs: JSON.stringify(a.refs),
+      sha256: a.sha256,
+      status: a.status,
+      created_by: a.author,
+      updated_by: a.author,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('asset_revisions')
+    .values({ asset_id: a.id, space_id: a.space_id, job_id: jobId, revision: 0, existed: false, type: a.type, name: a.name, body: null, content: null, refs: null, sha256: null, status: null, recorded_by: a.author })
+    .execute();
+  return normalizeAsset(r as Record<string, unknown>);
+}
+
+/** Keeps the asset's current state as a revision row (before it is changed or deleted). */
+export async function recordRevision(db: Db, current: AssetRow, jobId: string | null, author: string | null): Promise<void> {
+  await db
+    .insertInto('asset_revisions')
+    .values({
+      asset_id: current.id,
+      space_id: current.space_id,
+      job_id: jobId,
+      revision: current.revision,
+      existed: true,
+      type: current.type,
+      name: current.name,
+      body: current.body == null ? null : JSON.stringify(current.body),
+      content: current.content,
+      refs: JSON.stringify(current.refs),
+      sha256: current.sha256,
+      status: current.status,
+      recorded_by: author,
+    })
+    .execute();
+}
+
+export interface AssetChanges { body?: unknown; content?: Buffer | null; refs?: AssetRefRow[]; status?: 'enabled' | 'disabled'; sha256?: string; name?: string }
+
+/** Updates an asset whose revision is still `current.revision`; returns undefined if it changed meanwhile. */
+export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, author: string | null, jobId: string | null = null): Promise<AssetRow | undefined> {
+  await recordRevision(db, current, jobId, author);
+  const r = await db
+    .updateTable('assets')
+    .set({
+      ...(ch.body !== undefined ? { body: JSON.stringify(ch.body) } : {}),
+      ...(ch.content !== undefined ? { content: ch.content } : {}),
+      ...(ch.refs !== undefined ? { refs: JSON.stringify(ch.refs) } : {}),
+      ...(ch.status !== undefined ? { status: ch.status } : {}),
+      ...(ch.sha256 !== undefined ? { sha256: ch.sha256 } : {}),
+      ...(ch.name !== undefined ? { name: ch.name } : {}),
+      revision: current.revision + 1,
+      updated_at: new Date(),
+      updated_by: author,
+    })
+    .where('id', '=', current.id)
+    .where('revision', '=', current.revision)
+    .returningAll()
+    .executeTakeFirst();
+  return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
+}
+
+export async function deleteAsset(db: Db, current: AssetRow, author: string | null, jobId: string | null = null): Promise<boolean> {
+  await recordRevision(db, current, jobId, author);
+  const r = await db.deleteFrom('assets').where('id', '=', current.id).where('revision', '=', current.revision).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}

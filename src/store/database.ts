@@ -1,0 +1,86 @@
+/**
+ * The database handle: Kysely over `pg` (DATABASE_URL) or over an embedded PGlite in the
+ * data directory. One SQL dialect (PostgreSQL) and the same queries on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import type { DB } from './schema.js';
+import { PGlitePool } from './pglite-pool.js';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<DB>;
+  /** Runs a multi-statement script on one connection inside `fn` (used by migrations). */
+  withScriptRunner<T>(fn: (run: (sql: string) => Promise<void>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) and numeric as JS numbers: sizes and counters stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface OpenOptions {
+  /** postgres://… ; when absent, PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; `memory` (or undefined) keeps it in memory (tests). */
+  pgliteDir?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPGlite(opts.pgliteDir);
+}
+
+function openPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'assetport' });
+  // An idle client error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    async withScriptRunner(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(async (text) => {
+          await client.query(text);
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPGlite(dir: string | undefined): Promise<Database> {
+  let dataDir: string | undefined;
+  if (dir && dir !== 'memory') {
+    mkdirSync(dir, { recursive: true });
+    dataDir = join(dir);
+  }
+  const lite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await lite.waitReady;
+  const pool = new PGlitePool(lite);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'pglite',
+    db,
+    withScriptRunner(fn) {
+      return pool.exclusive((pgl) =>
+        fn(async (text) => {
+          await pgl.exec(text);
+        }),
+      );
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { DB, SpaceKind } from './schema.js';
+
+export interface ApiRow { id: string; org_id: string; name: string; created_at: Date }
+export interface SpaceRow {
+  id: string;
+  org_id: string;
+  kind: SpaceKind;
+  name: string;
+  api_id: string | null;
+  project_space: string | null;
+  published: boolean;
+  created_at: Date;
+}
+/** A space with what addresses it: org name, API name. */
+export interface SpaceView extends SpaceRow { org_name: string; api_name: string | null }
+
+export const insertApi = (db: Kysely<DB>, a: { id: string; org_id: string; name: string }): Promise<ApiRow> =>
+  db.insertInto('apis').values(a).returningAll().executeTakeFirstOrThrow();
+
+export const findApi = (db: Kysely<DB>, orgId: string, name: string): Promise<ApiRow | undefined> =>
+  db.selectFrom('apis').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
+
+export const insertSpace = (
+  db: Kysely<DB>,
+  s: { id: string; org_id: string; kind: SpaceKind; name: string; api_id?: string | null; project_space?: string | null; published?: boolean },
+): Promise<SpaceRow> => db.insertInto('spaces').values(s).returningAll().executeTakeFirstOrThrow();
+
+const viewQuery = (db: Kysely<DB>) =>
+  db
+    .selectFrom('spaces')
+    .innerJoin('orgs', 'orgs.id', 'spaces.org_id')
+    .leftJoin('apis', 'apis.id', 'spaces.api_id')
+    .selectAll('spaces')
+    .select(['orgs.name as org_name', 'apis.name as api_name']);
+
+export const getSpace = (db: Kysely<DB>, id: string): Promise<SpaceView | undefined> => viewQuery(db).where('spaces.id', '=', id).executeTakeFirst();
+
+export const findInstance = (db: Kysely<DB>, orgId: string, name: string): Promise<SpaceView | undefined> =>
+  viewQuery(db).where('spaces.org_id', '=', orgId).where('spaces.kind', '=', 'instance').where('spaces.name', '=', name).executeTakeFirst();
+
+export const findVersion = (db: Kysely<DB>, apiId: string, name: string): Promise<SpaceView | undefined> =>
+  viewQuery(db).where('spaces.api_id', '=', apiId).where('spaces.kind', '=', 'api_version').where('spaces.name', '=', name).executeTakeFirst();
+
+export const listVersions = (db: Kysely<DB>, apiId: string): Promise<SpaceView[]> =>
+  viewQuery(db).where('spaces.api_id', '=', apiId).where('spaces.kind', '=', 'api_version').orderBy('spaces.name').execute();
+
+export const findProject = (db: Kysely<DB>, orgId: string, projectSpace: string, name: string): Promise<SpaceView | undefined> =>
+  viewQuery(db)
+    .where('spaces.org_id', '=', orgId)
+    .where('spaces.kind', '=', 'project')
+    .where('spaces.project_space', '=', projectSpace)
+    .where('spaces.name', '=', name)
+    .executeTakeFirst();
+
+export interface SpaceFilter {
+  orgId?: string;
+  kind?: SpaceKind;
+  /** Restrict to spaces this (non-admin) user may read: org role, or a grant. */
+  visibleTo?: string;
+}
+
+export function listSpaces(db: Kysely<DB>, f: SpaceFilter = {}): Promise<SpaceView[]> {
+  let q = viewQuery(db);
+  if (f.orgId) q = q.where('spaces.org_id', '=', f.orgId);
+  if (f.kind) q = q.where('spaces.kind', '=', f.kind);
+  if (f.visibleTo !== undefined) {
+    const uid = f.visibleTo;
+    q = q.where((eb) =>
+      eb.or([
+        eb.exists(eb.selectFrom('org_roles').select('org_roles.org_id').whereRef('org_roles.org_id', '=', 'spaces.org_id').where('org_roles.user_id', '=', uid).where('org_roles.role', '=', 'admin')),
+        eb.exists(eb.selectFrom('grants').select('grants.space_id').whereRef('grants.space_id', '=', 'spaces.id').where('grants.user_id', '=', uid)),
+      ]),
+    );
+  }
+  return q.orderBy('orgs.name').orderBy('spaces.kind').orderBy('apis.name').orderBy('spaces.project_space').orderBy('spaces.name').execute();
+}
