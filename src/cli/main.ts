@@ -1,0 +1,70 @@
+/** The `assetport` command. */
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { MasterKeyError } from '../secrets/master-key.js';
+import { createLogger } from '../logger.js';
+import { openAndMigrate, startProcess } from '../server.js';
+
+/** Configuration mistakes: one line naming the variable, exit code 2. */
+function fail(e: unknown): never {
+  if (e instanceof ConfigError || e instanceof MasterKeyError) {
+    process.stderr.write(`assetport: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`assetport: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
+
+async function run(mode: { http: boolean; worker: boolean }): Promise<void> {
+  const config = loadConfig();
+  const proc = await startProcess(config, mode);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      proc.logger.warn({ signal: sig }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    proc.logger.info({ signal: sig }, 'shutting down');
+    proc.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        proc.logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+const program = new Command('assetport')
+  .description('Moves integration assets between environments as ZIP packages.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP service and an in-process worker')
+  .option('--no-worker', 'run the HTTP service only (jobs are run by `assetport worker` processes)')
+  .action((opts: { worker: boolean }) => run({ http: true, worker: opts.worker }).catch(fail));
+
+program
+  .command('worker')
+  .description('run a worker only: claim and run jobs from the shared database')
+  .action(() => run({ http: false, worker: true }).catch(fail));
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(async () => {
+    try {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const database = await openAndMigrate(config, logger);
+      await database.close();
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

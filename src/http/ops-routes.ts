@@ -1,0 +1,28 @@
+/** Operations endpoints: liveness, readiness, metrics. */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Database } from '../store/database.js';
+import { migrationsApplied } from '../store/migrate.js';
+import type { Metrics } from './metrics.js';
+
+export function registerOpsRoutes(app: FastifyInstance, database: Database, metrics: Metrics): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const checks: Record<string, 'ok' | 'failing'> = { database: 'failing', migrations: 'failing' };
+    try {
+      await sql`SELECT 1`.execute(database.db);
+      checks.database = 'ok';
+      checks.migrations = (await migrationsApplied(database)) ? 'ok' : 'failing';
+    } catch {
+      // reported below
+    }
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, database: database.kind });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

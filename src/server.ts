@@ -1,0 +1,102 @@
+/**
+ * Starting and stopping a process: `serve` (HTTP + worker), `serve --no-worker`, `worker`.
+ * On SIGINT/SIGTERM it stops accepting requests, lets the running job finish within the
+ * grace period (or gives it back to the queue), and closes the database.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { buildApp } from './http/app.js';
+import { Metrics } from './http/metrics.js';
+import { jobHandlers } from './jobs/handlers.js';
+import { Worker } from './jobs/worker.js';
+import { createLogger } from './logger.js';
+import { KeyRing } from './secrets/key-ring.js';
+import { loadMasterKeys } from './secrets/master-key.js';
+import { openDatabase, type Database } from './store/database.js';
+import { migrate } from './store/migrate.js';
+import { bootstrapAdmin } from './service/users.js';
+
+export interface RunningProcess {
+  app?: FastifyInstance;
+  worker?: Worker;
+  database: Database;
+  logger: Logger;
+  /** The address the HTTP server listens on, e.g. http://127.0.0.1:8080. */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  http: boolean;
+  worker: boolean;
+  logger?: Logger;
+  /** Where to print the generated admin password (once). */
+  announce?: (line: string) => void;
+}
+
+export async function openAndMigrate(config: Config, logger: Logger): Promise<Database> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  try {
+    const applied = await migrate(database);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    return database;
+  } catch (e) {
+    await database.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function startProcess(config: Config, opts: StartOptions): Promise<RunningProcess> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const keys = await loadMasterKeys({ envValue: config.masterKey, dataDir: config.dataDir });
+  if (keys.generated) logger.warn({ path: `${config.dataDir}/master.key` }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
+  const keyring = KeyRing.fromMasterKeys(keys.keys);
+  const database = await openAndMigrate(config, logger);
+  const metrics = new Metrics({ defaultMetrics: true });
+
+  let worker: Worker | undefined;
+  if (opts.worker) {
+    worker = new Worker({
+      db: database.db,
+      handlers: jobHandlers({ config, database, keyring, logger }),
+      logger,
+      leaseMs: config.jobLeaseSeconds * 1000,
+      pollMs: config.workerPollMs,
+      hooks: {
+        onFinished: (job, outcome, seconds) => {
+          metrics.jobsFinished.inc({ kind: job.kind, outcome });
+          metrics.jobDuration.observe({ kind: job.kind }, seconds);
+        },
+      },
+    });
+  }
+
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (opts.http) {
+    const admin = await bootstrapAdmin(database.db, config.adminUser, config.adminPassword);
+    if (admin.generatedPassword) {
+      (opts.announce ?? ((l) => process.stdout.write(`${l}\n`)))(
+        `assetport: created admin user '${config.adminUser}' with password ${admin.generatedPassword} (shown once; set ASSETPORT_ADMIN_PASSWORD to choose it)`,
+      );
+    } else if (admin.created) {
+      logger.info({ user: config.adminUser }, 'created the admin user');
+    }
+    app = await buildApp({ config, database, keyring, logger, metrics, onJobEnqueued: () => worker?.poke() });
+    url = await app.listen({ host: config.host, port: config.port });
+  }
+  worker?.start();
+  logger.info({ url, worker: Boolean(worker), database: database.kind }, 'assetport started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('stopping');
+      await app?.close();
+      await worker?.stop(config.shutdownGraceSeconds * 1000);
+      await database.close();
+      logger.info('stopped');
+    })());
+  return { app, worker, database, logger, url, stop };
+}

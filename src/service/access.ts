@@ -1,0 +1,72 @@
+/**
+ * Who may do what. A deployment admin may do everything; an org admin everything in the
+ * org; a member only what a grant on a space gives (R reads, W writes and imports, X is
+ * reserved for running). What a caller may not see is reported as not found, so
+ * existence is never revealed; what they may see but not change is forbidden.
+ */
+import type { Kysely } from 'kysely';
+import { DomainError } from '../core/errors.js';
+import type { DB, Perms } from '../store/schema.js';
+import { findOrg, type OrgRow } from '../store/orgs.js';
+import { getSpace, type SpaceView } from '../store/spaces.js';
+import { grantOf } from '../store/users.js';
+import type { Principal } from '../auth/principal.js';
+
+export type Need = 'R' | 'W' | 'X';
+
+const orgRole = async (db: Kysely<DB>, orgId: string, userId: string): Promise<'admin' | 'member' | undefined> =>
+  (await db.selectFrom('org_roles').select('role').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst())?.role;
+
+export const orgNotFound = (ref: string): DomainError => new DomainError('not_found', `Org '${ref}' was not found.`, { resource: 'org' });
+export const spaceNotFound = (ref: string): DomainError => new DomainError('not_found', `Space '${ref}' was not found.`, { resource: 'space' });
+
+/** The permissions the principal holds on a space ('' when none). */
+export async function spacePerms(db: Kysely<DB>, p: Principal, space: { id: string; org_id: string }): Promise<Perms | ''> {
+  if (p.isAdmin) return 'RWX';
+  if ((await orgRole(db, space.org_id, p.userId)) === 'admin') return 'RWX';
+  return (await grantOf(db, space.id, p.userId)) ?? '';
+}
+
+/** An org the principal may see (admin, any org role, or a grant on one of its spaces). */
+export async function visibleOrg(db: Kysely<DB>, p: Principal, ref: string): Promise<OrgRow> {
+  const org = await findOrg(db, ref);
+  if (!org) throw orgNotFound(ref);
+  if (p.isAdmin || (await orgRole(db, org.id, p.userId))) return org;
+  const granted = await db
+    .selectFrom('grants')
+    .innerJoin('spaces', 'spaces.id', 'grants.space_id')
+    .select('grants.space_id')
+    .where('spaces.org_id', '=', org.id)
+    .where('grants.user_id', '=', p.userId)
+    .executeTakeFirst();
+  if (!granted) throw orgNotFound(ref);
+  return org;
+}
+
+/** An org the principal administers (visible but not administered → forbidden). */
+export async function administeredOrg(db: Kysely<DB>, p: Principal, ref: string): Promise<OrgRow> {
+  const org = await visibleOrg(db, p, ref);
+  if (p.isAdmin || (await orgRole(db, org.id, p.userId)) === 'admin') return org;
+  throw new DomainError('forbidden', `Administering org '${org.name}' needs the org admin role.`);
+}
+
+/** Checks `need` on an already loaded space; invisible spaces are not found. */
+export async function requireSpaceAccess(db: Kysely<DB>, p: Principal, space: SpaceView, need: Need, ref = space.id): Promise<SpaceView> {
+  const perms = await spacePerms(db, p, space);
+  if (!perms.includes('R')) throw spaceNotFound(ref);
+  if (!perms.includes(need)) {
+    const word = need === 'W' ? 'write' : need === 'X' ? 'execute' : 'read';
+    throw new DomainError('forbidden', `This needs ${word} permission (${need}) on the space.`);
+  }
+  return space;
+}
+
+export async function spaceWithAccess(db: Kysely<DB>, p: Principal, spaceId: string, need: Need): Promise<SpaceView> {
+  const space = /^[0-9a-f]{32}$/.test(spaceId) ? await getSpace(db, spaceId) : undefined;
+  if (!space) throw spaceNotFound(spaceId);
+  return requireSpaceAccess(db, p, space, need, spaceId);
+}
+
+export function requireAdmin(p: Principal, what: string): void {
+  if (!p.isAdmin) throw new DomainError('forbidden', `${what} needs the deployment admin role.`);
+}

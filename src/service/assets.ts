@@ -1,0 +1,189 @@
+/** Assets through the native API: validated, secrets sealed at rest and masked on the way out. */
+import { assetTypeInfo, isAssetType, mayReferTo, type AssetType } from '../core/asset-types.js';
+import { assetChecksum, checkStorableJson } from '../core/canonical-json.js';
+import { DomainError } from '../core/errors.js';
+import { newAssetId } from '../core/ids.js';
+import { checkAssetName } from '../core/names.js';
+import { maskSecrets, mergeMaskedSecrets, sealSecrets } from '../core/secret-fields.js';
+import { deleteAsset as deleteAssetRow, getAsset as getAssetRow, insertAsset, isValidCursor, listAssets as listAssetRows, updateAsset as updateAssetRow, type AssetRow } from '../store/assets.js';
+import { recordAudit } from '../store/audit.js';
+import { isUniqueViolation } from '../store/pg-errors.js';
+import type { AssetRefRow } from '../store/schema.js';
+import type { SpaceView } from '../store/spaces.js';
+import { spaceWithAccess } from './access.js';
+import type { ServiceContext } from './context.js';
+import { requireName } from './names-check.js';
+
+export type SpaceSide = 'roma' | 'snaplogic';
+export const sideOfSpace = (s: { kind: string }): SpaceSide => (s.kind === 'instance' ? 'roma' : 'snaplogic');
+
+export interface AssetOut {
+  id: string;
+  space_id: string;
+  type: string;
+  name: string;
+  body: unknown;
+  refs: AssetRefRow[];
+  status: 'enabled' | 'disabled';
+  revision: number;
+  sha256: string;
+  size?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function assetView(a: AssetRow): AssetOut {
+  const type = a.type as AssetType;
+  return {
+    id: a.id,
+    space_id: a.space_id,
+    type: a.type,
+    name: a.name,
+    body: isAssetType(a.type) && a.body != null ? maskSecrets(type, a.body) : a.body,
+    refs: a.refs,
+    status: a.status,
+    revision: a.revision,
+    sha256: a.sha256,
+    ...(a.content ? { size: a.content.length } : {}),
+    created_at: a.created_at.toISOString(),
+    updated_at: a.updated_at.toISOString(),
+  };
+}
+
+function requireType(space: SpaceView, type: unknown): AssetType {
+  const side = sideOfSpace(space);
+  if (typeof type !== 'string' || !isAssetType(type) || assetTypeInfo(type).side !== side) {
+    const kind = space.kind === 'instance' ? 'an instance' : space.kind === 'api_version' ? 'an API version' : 'a project';
+    throw new DomainError('invalid_request', `type: '${String(type)}' is not an asset type of ${kind}.`, { field: 'type' });
+  }
+  return type;
+}
+
+function requireRefs(type: AssetType, refs: unknown): AssetRefRow[] {
+  if (refs === undefined) return [];
+  if (!Array.isArray(refs)) throw new DomainError('invalid_request', 'refs: must be a list of {type, name}.', { field: 'refs' });
+  const seen = new Set<string>();
+  const out: AssetRefRow[] = [];
+  for (const [i, r] of refs.entries()) {
+    const ref = r as { type?: unknown; name?: unknown };
+    if (typeof r !== 'object' || r === null || typeof ref.type !== 'string' || typeof ref.name !== 'string' || ref.name.length === 0 || ref.name.length > 256) {
+      throw new DomainError('invalid_request', `refs[${i}]: must be {type, name} with a non-empty name.`, { field: 'refs' });
+    }
+    if (!isAssetType(ref.type) || !mayReferTo(type, ref.type)) {
+      throw new DomainError('invalid_request', `refs[${i}]: a ${type} may not refer to a '${ref.type}'.`, { field: 'refs' });
+    }
+    const key = `${ref.type}\u0000${ref.name}`;
+    if (!seen.has(key)) out.push({ type: ref.type, name: ref.name });
+    seen.add(key);
+  }
+  return out;
+}
+
+function requireStatus(status: unknown): 'enabled' | 'disabled' | undefined {
+  if (status === undefined) return undefined;
+  if (status !== 'enabled' && status !== 'disabled') throw new DomainError('invalid_request', "status: must be 'enabled' or 'disabled'.", { field: 'status' });
+  return status;
+}
+
+function requireBody(body: unknown): void {
+  const p = checkStorableJson(body);
+  if (p) throw new DomainError('invalid_request', `body: ${p}.`, { field: 'body' });
+}
+
+function decodeContent(type: AssetType, content: unknown): Buffer | undefined {
+  if (content === undefined) return undefined;
+  if (assetTypeInfo(type).content !== 'binary') throw new DomainError('invalid_request', `content_base64: a ${type} has a JSON body, not binary content.`, { field: 'content_base64' });
+  if (typeof content !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(content)) {
+    throw new DomainError('invalid_request', 'content_base64: must be base64.', { field: 'content_base64' });
+  }
+  return Buffer.from(content, 'base64');
+}
+
+export interface AssetInput { type?: unknown; name?: unknown; body?: unknown; refs?: unknown; status?: unknown; content_base64?: unknown; revision?: unknown }
+
+export async function createAsset(ctx: ServiceContext, spaceId: string, input: AssetInput): Promise<AssetOut> {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'W');
+  const type = requireType(space, input.type);
+  requireName(checkAssetName(sideOfSpace(space), type, input.name), 'name');
+  const name = input.name as string;
+  const refs = requireRefs(type, input.refs);
+  const status = requireStatus(input.status) ?? 'enabled';
+  const content = decodeContent(type, input.content_base64) ?? (assetTypeInfo(type).content === 'binary' ? Buffer.alloc(0) : null);
+  let body: unknown = input.body ?? (content ? null : {});
+  requireBody(body);
+  if (body != null) body = sealSecrets(type, body, ctx.keyring);
+  const sha256 = assetChecksum({ body, content });
+  try {
+    const row = await ctx.db.transaction().execute(async (trx) => {
+      const a = await insertAsset(trx, { id: newAssetId(), space_id: space.id, type, name, body, content, refs, sha256, status, author: ctx.principal.name });
+      await recordAudit(trx, { actor: ctx.principal.name, action: 'asset.create', org_id: space.org_id, space_id: space.id, details: { asset_id: a.id, type, name } });
+      return a;
+    });
+    return assetView(row);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DomainError('conflict', `A ${type} named '${name}' already exists in this space.`);
+    throw e;
+  }
+}
+
+export async function listAssets(ctx: ServiceContext, spaceId: string, q: { type?: string; limit?: number; after?: string }) {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R');
+  if (q.type !== undefined) requireType(space, q.type);
+  if (q.after !== undefined && !isValidCursor(q.after)) throw new DomainError('invalid_request', 'after: not a cursor this service returned.', { field: 'after' });
+  const page = await listAssetRows(ctx.db, space.id, { type: q.type, limit: q.limit ?? 100, after: q.after });
+  return { items: page.items.map(assetView), next: page.next };
+}
+
+async function loadAsset(ctx: ServiceContext, spaceId: string, assetId: string, need: 'R' | 'W') {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, need);
+  const a = /^[0-9a-f]{24}$/.test(assetId) ? await getAssetRow(ctx.db, space.id, assetId) : undefined;
+  if (!a) throw new DomainError('not_found', `Asset '${assetId}' was not found in this space.`, { resource: 'asset' });
+  return { space, asset: a };
+}
+
+export async function getAsset(ctx: ServiceContext, spaceId: string, assetId: string): Promise<AssetOut> {
+  return assetView((await loadAsset(ctx, spaceId, assetId, 'R')).asset);
+}
+
+export async function getAssetContent(ctx: ServiceContext, spaceId: string, assetId: string): Promise<{ name: string; content: Buffer }> {
+  const { asset } = await loadAsset(ctx, spaceId, assetId, 'R');
+  if (!asset.content) throw new DomainError('not_found', `Asset '${assetId}' has no binary content (it is a ${asset.type}).`, { resource: 'content' });
+  return { name: asset.name, content: asset.content };
+}
+
+export async function updateAsset(ctx: ServiceContext, spaceId: string, assetId: string, input: AssetInput): Promise<AssetOut> {
+  const { space, asset } = await loadAsset(ctx, spaceId, assetId, 'W');
+  const type = asset.type as AssetType;
+  if (input.type !== undefined && input.type !== asset.type) throw new DomainError('invalid_request', 'type: an asset\'s type can not be changed.', { field: 'type' });
+  if (input.name !== undefined && input.name !== asset.name) throw new DomainError('invalid_request', 'name: renaming is not supported; create a new asset.', { field: 'name' });
+  if (input.revision !== undefined && input.revision !== asset.revision) {
+    throw new DomainError('conflict', `The asset is at revision ${asset.revision}, not ${String(input.revision)}; reload it and try again.`);
+  }
+  if (input.body === undefined && input.refs === undefined && input.status === undefined && input.content_base64 === undefined) {
+    throw new DomainError('invalid_request', 'Nothing to change: give at least one of body, refs, status, content_base64.');
+  }
+  const refs = input.refs !== undefined ? requireRefs(type, input.refs) : undefined;
+  const status = requireStatus(input.status);
+  const content = decodeContent(type, input.content_base64);
+  let body: unknown;
+  if (input.body !== undefined) {
+    requireBody(input.body);
+    body = input.body === null ? null : sealSecrets(type, mergeMaskedSecrets(type, input.body, asset.body), ctx.keyring);
+  }
+  const sha256 = assetChecksum({ body: body !== undefined ? body : asset.body, content: content ?? asset.content });
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const updated = await updateAssetRow(trx, asset, { body, content, refs, status, sha256 }, ctx.principal.name);
+    if (!updated) throw new DomainError('conflict', 'The asset was changed by someone else meanwhile; reload it and try again.');
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'asset.update', org_id: space.org_id, space_id: space.id, details: { asset_id: asset.id, revision: updated.revision } });
+    return updated;
+  });
+  return assetView(row);
+}
+
+export async function deleteAsset(ctx: ServiceContext, spaceId: string, assetId: string): Promise<void> {
+  const { space, asset } = await loadAsset(ctx, spaceId, assetId, 'W');
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await deleteAssetRow(trx, asset, ctx.principal.name))) throw new DomainError('conflict', 'The asset was changed by someone else meanwhile; reload it and try again.');
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'asset.delete', org_id: space.org_id, space_id: space.id, details: { asset_id: asset.id, type: asset.type, name: asset.name } });
+  });
+}

@@ -1,0 +1,144 @@
+/** Instances, APIs and their versions, projects: the containers assets live in. */
+import { DomainError } from '../core/errors.js';
+import { newId32 } from '../core/ids.js';
+import { checkApiName, checkInstanceName, checkProjectName, checkProjectSpaceName, checkVersionName } from '../core/names.js';
+import { recordAudit } from '../store/audit.js';
+import { isUniqueViolation } from '../store/pg-errors.js';
+import { findApi, findInstance, findProject, findVersion, getSpace, insertApi, insertSpace, listSpaces as listSpaceRows, listVersions, type SpaceView } from '../store/spaces.js';
+import type { SpaceKind } from '../store/schema.js';
+import { administeredOrg, requireSpaceAccess, spaceNotFound, visibleOrg } from './access.js';
+import type { ServiceContext } from './context.js';
+import { requireName } from './names-check.js';
+
+export interface SpaceOut {
+  space_id: string;
+  kind: SpaceKind;
+  name: string;
+  org: { id: string; name: string };
+  api?: string;
+  published?: boolean;
+  project_space?: string;
+  created_at: string;
+}
+
+export function spaceView(s: SpaceView): SpaceOut {
+  return {
+    space_id: s.id,
+    kind: s.kind,
+    name: s.name,
+    org: { id: s.org_id, name: s.org_name },
+    ...(s.kind === 'api_version' ? { api: s.api_name ?? '', published: s.published } : {}),
+    ...(s.kind === 'project' ? { project_space: s.project_space ?? '' } : {}),
+    created_at: s.created_at.toISOString(),
+  };
+}
+
+export const instanceView = (s: SpaceView) => ({ id: s.id, ...spaceView(s) });
+
+async function inTransaction<T>(ctx: ServiceContext, what: string, fn: (trx: ServiceContext['db']) => Promise<T>): Promise<T> {
+  try {
+    return await ctx.db.transaction().execute((trx) => fn(trx));
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DomainError('conflict', `${what} already exists.`);
+    throw e;
+  }
+}
+
+export async function createInstance(ctx: ServiceContext, orgRef: string, name: unknown) {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  requireName(checkInstanceName(name), 'name');
+  const n = name as string;
+  const id = await inTransaction(ctx, `An instance named '${n}' in org '${org.name}'`, async (trx) => {
+    const s = await insertSpace(trx, { id: newId32(), org_id: org.id, kind: 'instance', name: n });
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'instance.create', org_id: org.id, space_id: s.id, details: { name: n } });
+    return s.id;
+  });
+  return instanceView((await getSpace(ctx.db, id))!);
+}
+
+export async function createApi(ctx: ServiceContext, orgRef: string, name: unknown) {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  requireName(checkApiName(name), 'name');
+  const n = name as string;
+  const api = await inTransaction(ctx, `An API named '${n}' in org '${org.name}'`, async (trx) => {
+    const a = await insertApi(trx, { id: newId32(), org_id: org.id, name: n });
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'api.create', org_id: org.id, details: { name: n } });
+    return a;
+  });
+  return { id: api.id, name: api.name, org: { id: org.id, name: org.name }, versions: [] as SpaceOut[], created_at: api.created_at.toISOString() };
+}
+
+async function visibleApi(ctx: ServiceContext, orgRef: string, apiName: string) {
+  const org = await visibleOrg(ctx.db, ctx.principal, orgRef);
+  const api = await findApi(ctx.db, org.id, apiName);
+  if (!api) throw new DomainError('not_found', `API '${apiName}' was not found in org '${org.name}'.`, { resource: 'api' });
+  return { org, api };
+}
+
+export async function getApi(ctx: ServiceContext, orgRef: string, apiName: string) {
+  const { org, api } = await visibleApi(ctx, orgRef, apiName);
+  const versions: SpaceOut[] = [];
+  for (const v of await listVersions(ctx.db, api.id)) {
+    try {
+      versions.push(spaceView(await requireSpaceAccess(ctx.db, ctx.principal, v, 'R')));
+    } catch {
+      // versions the caller can't read are left out
+    }
+  }
+  return { id: api.id, name: api.name, org: { id: org.id, name: org.name }, versions, created_at: api.created_at.toISOString() };
+}
+
+export async function createVersion(ctx: ServiceContext, orgRef: string, apiName: string, name: unknown, published = false) {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  const api = await findApi(ctx.db, org.id, apiName);
+  if (!api) throw new DomainError('not_found', `API '${apiName}' was not found in org '${org.name}'.`, { resource: 'api' });
+  requireName(checkVersionName(name), 'name');
+  const n = name as string;
+  const id = await inTransaction(ctx, `Version '${n}' of API '${api.name}'`, async (trx) => {
+    const s = await insertSpace(trx, { id: newId32(), org_id: org.id, kind: 'api_version', name: n, api_id: api.id, published });
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'version.create', org_id: org.id, space_id: s.id, details: { api: api.name, name: n } });
+    return s.id;
+  });
+  return spaceView((await getSpace(ctx.db, id))!);
+}
+
+export async function getVersion(ctx: ServiceContext, orgRef: string, apiName: string, version: string) {
+  const { api } = await visibleApi(ctx, orgRef, apiName);
+  const v = await findVersion(ctx.db, api.id, version);
+  if (!v) throw spaceNotFound(`${apiName}/${version}`);
+  return spaceView(await requireSpaceAccess(ctx.db, ctx.principal, v, 'R', `${apiName}/${version}`));
+}
+
+export async function createProject(ctx: ServiceContext, orgRef: string, projectSpace: unknown, name: unknown) {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  requireName(checkProjectSpaceName(projectSpace), 'project_space');
+  requireName(checkProjectName(name), 'name');
+  const ps = projectSpace as string;
+  const n = name as string;
+  const id = await inTransaction(ctx, `Project '${ps}/${n}' in org '${org.name}'`, async (trx) => {
+    const s = await insertSpace(trx, { id: newId32(), org_id: org.id, kind: 'project', name: n, project_space: ps });
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'project.create', org_id: org.id, space_id: s.id, details: { project_space: ps, name: n } });
+    return s.id;
+  });
+  return spaceView((await getSpace(ctx.db, id))!);
+}
+
+export async function getProject(ctx: ServiceContext, orgRef: string, projectSpace: string, name: string) {
+  const org = await visibleOrg(ctx.db, ctx.principal, orgRef);
+  const s = await findProject(ctx.db, org.id, projectSpace, name);
+  if (!s) throw spaceNotFound(`${projectSpace}/${name}`);
+  return spaceView(await requireSpaceAccess(ctx.db, ctx.principal, s, 'R', `${projectSpace}/${name}`));
+}
+
+export async function getInstance(ctx: ServiceContext, orgRef: string, name: string) {
+  const org = await visibleOrg(ctx.db, ctx.principal, orgRef);
+  const s = await findInstance(ctx.db, org.id, name);
+  if (!s) throw spaceNotFound(name);
+  return instanceView(await requireSpaceAccess(ctx.db, ctx.principal, s, 'R', name));
+}
+
+export async function listSpaces(ctx: ServiceContext, filter: { org?: string; kind?: SpaceKind }) {
+  const orgId = filter.org ? (await visibleOrg(ctx.db, ctx.principal, filter.org)).id : undefined;
+  const rows = await listSpaceRows(ctx.db, { orgId, kind: filter.kind, visibleTo: ctx.principal.isAdmin ? undefined : ctx.principal.userId });
+  return rows.map(spaceView);
+}

@@ -1,0 +1,130 @@
+/** Users, org roles, grants, tokens, and who a request's credentials belong to. */
+import type { Kysely } from 'kysely';
+import { DomainError } from '../core/errors.js';
+import { newId32 } from '../core/ids.js';
+import { checkUserName } from '../core/names.js';
+import type { DB, Perms } from '../store/schema.js';
+import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, type UserRow } from '../store/users.js';
+import { insertToken, userIdOfToken } from '../store/tokens.js';
+import { recordAudit } from '../store/audit.js';
+import { isUniqueViolation } from '../store/pg-errors.js';
+import { findOrg } from '../store/orgs.js';
+import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword, verifyPasswordDummy } from '../auth/passwords.js';
+import type { Principal } from '../auth/principal.js';
+import { administeredOrg, spaceWithAccess, orgNotFound } from './access.js';
+import type { ServiceContext } from './context.js';
+import { requireName } from './names-check.js';
+
+const principalOf = (u: UserRow): Principal => ({ userId: u.id, name: u.name, isAdmin: u.is_admin });
+
+/** A user by name and password; locked users and wrong passwords are the same refusal. */
+export async function authenticatePassword(db: Kysely<DB>, name: string, password: string): Promise<Principal | null> {
+  const u = await findUserByName(db, name);
+  if (!u) {
+    await verifyPasswordDummy(password);
+    return null;
+  }
+  if (!(await verifyPassword(password, u.password_hash)) || u.locked) return null;
+  return principalOf(u);
+}
+
+export async function authenticateToken(db: Kysely<DB>, token: string): Promise<Principal | null> {
+  const uid = await userIdOfToken(db, hashToken(token), new Date());
+  const u = uid ? await findUserById(db, uid) : undefined;
+  return u && !u.locked ? principalOf(u) : null;
+}
+
+export async function issueToken(db: Kysely<DB>, user: unknown, password: unknown, ttlSeconds: number): Promise<{ token: string; expires_at: string }> {
+  if (typeof user !== 'string' || typeof password !== 'string') {
+    throw new DomainError('invalid_request', 'Give {"user": "…", "password": "…"}.');
+  }
+  const p = await authenticatePassword(db, user, password);
+  if (!p) throw new DomainError('invalid_credentials', 'The user name or password is wrong, or the user is locked.');
+  const token = generateToken();
+  const expires = new Date(Date.now() + ttlSeconds * 1000);
+  await insertToken(db, { token_hash: hashToken(token), user_id: p.userId, expires_at: expires });
+  return { token, expires_at: expires.toISOString() };
+}
+
+export interface OrgRoleInput { org: string; role: 'admin' | 'member' }
+
+function parseOrgRoles(v: unknown): OrgRoleInput[] {
+  if (v === undefined) return [];
+  const list = Array.isArray(v)
+    ? v
+    : typeof v === 'object' && v !== null
+      ? Object.entries(v as Record<string, unknown>).map(([org, role]) => ({ org, role }))
+      : null;
+  if (!list) throw new DomainError('invalid_request', 'org_roles: give a list of {org, role} or an object {"<org>": "admin" | "member"}.', { field: 'org_roles' });
+  return list.map((r, i) => {
+    const x = r as { org?: unknown; role?: unknown };
+    if (typeof x?.org !== 'string' || (x.role !== 'admin' && x.role !== 'member')) {
+      throw new DomainError('invalid_request', `org_roles[${i}]: needs an org and a role of admin or member.`, { field: 'org_roles' });
+    }
+    return { org: x.org, role: x.role };
+  });
+}
+
+export async function createUser(ctx: ServiceContext, input: { name?: unknown; password?: unknown; org_roles?: unknown; admin?: unknown }) {
+  requireName(checkUserName(input.name), 'name');
+  if (typeof input.password !== 'string' || input.password.length < 8 || input.password.length > 1024) {
+    throw new DomainError('invalid_request', 'password: must be 8 to 1024 characters.', { field: 'password' });
+  }
+  const roles = parseOrgRoles(input.org_roles);
+  const makeAdmin = input.admin === true;
+  if (!ctx.principal.isAdmin) {
+    if (makeAdmin) throw new DomainError('forbidden', 'Only a deployment admin can create admins.');
+    if (roles.length === 0) throw new DomainError('forbidden', 'Creating a user needs the deployment admin role, or org_roles in orgs you administer.');
+  }
+  const orgs: Array<{ org: { id: string; name: string }; role: 'admin' | 'member' }> = [];
+  for (const r of roles) orgs.push({ org: await administeredOrg(ctx.db, ctx.principal, r.org), role: r.role });
+  const hash = await hashPassword(input.password);
+  const name = input.name as string;
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const u = await insertUser(trx, { id: newId32(), name, password_hash: hash, is_admin: makeAdmin });
+      for (const o of orgs) await setOrgRole(trx, o.org.id, u.id, o.role);
+      await recordAudit(trx, { actor: ctx.principal.name, action: 'user.create', details: { user: name, admin: makeAdmin, org_roles: orgs.map((o) => ({ org: o.org.name, role: o.role })) } });
+      return { id: u.id, name: u.name, admin: u.is_admin, org_roles: orgs.map((o) => ({ org: o.org.name, org_id: o.org.id, role: o.role })), created_at: u.created_at.toISOString() };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DomainError('conflict', `A user named '${name}' already exists.`);
+    throw e;
+  }
+}
+
+export async function grant(ctx: ServiceContext, spaceId: string, input: { user?: unknown; perms?: unknown }) {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R');
+  await administeredOrg(ctx.db, ctx.principal, space.org_id);
+  if (typeof input.user !== 'string') throw new DomainError('invalid_request', 'user: the name of the user to grant to.', { field: 'user' });
+  if (input.perms !== 'R' && input.perms !== 'RW' && input.perms !== 'RWX') throw new DomainError('invalid_request', "perms: must be 'R', 'RW' or 'RWX'.", { field: 'perms' });
+  const u = await findUserByName(ctx.db, input.user);
+  if (!u) throw new DomainError('not_found', `User '${input.user}' was not found.`, { resource: 'user' });
+  const perms: Perms = input.perms;
+  await ctx.db.transaction().execute(async (trx) => {
+    await setGrant(trx, space.id, u.id, perms);
+    // A grant makes its holder a member of the org, so the org is visible to them.
+    const roles = await orgRolesOf(trx, u.id);
+    if (!roles.has(space.org_id)) await setOrgRole(trx, space.org_id, u.id, 'member');
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'grant.set', org_id: space.org_id, space_id: space.id, details: { user: u.name, perms } });
+  });
+  return { space_id: space.id, user: u.name, perms };
+}
+
+/**
+ * Makes the bootstrap admin on first start, when no admin exists yet. Returns the
+ * generated password when one was made (to be printed once), null otherwise.
+ */
+export async function bootstrapAdmin(db: Kysely<DB>, name: string, password: string | undefined): Promise<{ created: boolean; generatedPassword: string | null }> {
+  const existing = await findUserByName(db, name);
+  if (existing) return { created: false, generatedPassword: null };
+  const plain = password ?? generatePassword();
+  const created = await insertUserIfAbsent(db, { id: newId32(), name, password_hash: await hashPassword(plain), is_admin: true });
+  return { created, generatedPassword: created && !password ? plain : null };
+}
+
+export async function orgIdOf(db: Kysely<DB>, ref: string): Promise<string> {
+  const o = await findOrg(db, ref);
+  if (!o) throw orgNotFound(ref);
+  return o.id;
+}
