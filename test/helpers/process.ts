@@ -1,0 +1,44 @@
+/** Runs the real `assetport` command in a child process. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface Child {
+  proc: ChildProcessWithoutNullStreams;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export function runCli(args: string[], env: Record<string, string>): Child {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASSETPORT_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...clean, LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function waitHealthy(url: string, ms: number, child?: Child): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.status === 200) return Date.now() - start;
+    } catch {
+      // not listening yet
+    }
+    if (child && child.proc.exitCode !== null) throw new Error(`process exited early:\n${child.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready within ${ms} ms${child ? `:\n${child.output()}` : ''}`);
+}
