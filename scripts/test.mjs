@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The whole test suite, on the embedded PGlite and then on PostgreSQL.
+ * PostgreSQL is taken from ASSETPORT_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test);
+ * each test file creates its own database there and drops it. When no server answers,
+ * the PostgreSQL run is skipped with a notice, except under CI=true where it is required.
+ * Extra arguments are passed to vitest (e.g. a file filter).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const pgUrl = process.env.ASSETPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const only = process.env.ASSETPORT_TEST_DB; // run just one of them when set
+const args = process.argv.slice(2);
+
+async function postgresReachable() {
+  const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+function runSuite(db) {
+  const dir = mkdtempSync(join(tmpdir(), 'assetport-test-'));
+  const out = join(dir, 'results.json');
+  const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, ASSETPORT_TEST_DB: db },
+  });
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    counts = { passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0), skipped: j.numPendingTests + j.numTodoTests };
+  } catch {
+    counts.failed += 1;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { ok: r.status === 0 && counts.failed === 0, counts };
+}
+
+const results = [];
+if (!only || only === 'pglite') results.push(['pglite', runSuite('pglite')]);
+if (!only || only === 'postgres') {
+  if (await postgresReachable()) results.push(['postgres', runSuite('postgres')]);
+  else if (process.env.CI === 'true' || only === 'postgres') {
+    console.error(`PostgreSQL is not reachable at ${pgUrl.replace(/\/\/[^@]*@/, '//')}; the PostgreSQL run is required here.`);
+    results.push(['postgres', { ok: false, counts: { passed: 0, failed: 1, skipped: 0 } }]);
+  } else console.error(`Notice: no PostgreSQL at ${pgUrl.replace(/\/\/[^@]*@/, '//')}; ran the suite on PGlite only.`);
+}
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+for (const [db, r] of results) {
+  console.log(`${db}: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`);
+  for (const k of Object.keys(total)) total[k] += r.counts[k];
+}
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(results.every(([, r]) => r.ok) ? 0 : 1);
