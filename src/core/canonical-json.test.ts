@@ -23,6 +23,9 @@ describe('checkStorableJson', () => {
   it('refuses NUL characters, deep nesting and non-finite numbers', () => {
     expect(checkStorableJson({ a: 'x\u0000y' })).toMatch(/NUL/);
     expect(checkStorableJson({ ['k\u0000']: 1 })).toMatch(/NUL/);
+    expect(checkStorableJson({ a: 'x\ud800y' })).toMatch(/surrogate/);
+    expect(checkStorableJson({ ['\udc00']: 1 })).toMatch(/surrogate/);
+    expect(checkStorableJson({ a: 'emoji \ud83d\ude00 ok' })).toBeNull();
     let deep: unknown = 1;
     for (let i = 0; i < 70; i++) deep = [deep];
     expect(checkStorableJson(deep)).toMatch(/deeper/);

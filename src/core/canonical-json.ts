@@ -24,6 +24,16 @@ export const sha256Hex = (data: string | Uint8Array): string => createHash('sha2
 export const assetChecksum = (asset: { body?: unknown; content?: Uint8Array | null }): string =>
   asset.content ? sha256Hex(asset.content) : sha256Hex(canonicalJson(asset.body ?? null));
 
+/** A string PostgreSQL can store: no NUL character, no unpaired UTF-16 surrogate. */
+export function textProblem(s: string, where: string): string | null {
+  if (s.includes('\u0000')) return `contains a NUL character at ${where}`;
+  if (!isWellFormedText(s)) return `contains malformed Unicode (an unpaired surrogate) at ${where}`;
+  return null;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const isWellFormedText = (s: string): boolean => !LONE_SURROGATE.test(s);
+
 /**
  * Checks that a JSON value can be stored (jsonb refuses NUL characters in strings) and
  * stays within sane depth. Returns a problem sentence or null.
@@ -31,7 +41,7 @@ export const assetChecksum = (asset: { body?: unknown; content?: Uint8Array | nu
 export function checkStorableJson(value: unknown, maxDepth = 64): string | null {
   const walk = (v: unknown, depth: number, path: string): string | null => {
     if (depth > maxDepth) return `nested deeper than ${maxDepth} levels at ${path}`;
-    if (typeof v === 'string') return v.includes('\u0000') ? `contains a NUL character at ${path}` : null;
+    if (typeof v === 'string') return textProblem(v, path);
     if (typeof v === 'number') return Number.isFinite(v) ? null : `has a non-finite number at ${path}`;
     if (v === null || typeof v === 'boolean') return null;
     if (Array.isArray(v)) {
@@ -43,7 +53,8 @@ export function checkStorableJson(value: unknown, maxDepth = 64): string | null 
     }
     if (typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (k.includes('\u0000')) return `has a key with a NUL character at ${path}`;
+        const kp = textProblem(k, `${path} (a key)`);
+        if (kp) return kp;
         const p = walk(x, depth + 1, `${path}.${k}`);
         if (p) return p;
       }

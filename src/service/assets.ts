@@ -156,6 +156,9 @@ export async function updateAsset(ctx: ServiceContext, spaceId: string, assetId:
   const type = asset.type as AssetType;
   if (input.type !== undefined && input.type !== asset.type) throw new DomainError('invalid_request', 'type: an asset\'s type can not be changed.', { field: 'type' });
   if (input.name !== undefined && input.name !== asset.name) throw new DomainError('invalid_request', 'name: renaming is not supported; create a new asset.', { field: 'name' });
+  if (input.revision !== undefined && !Number.isInteger(input.revision)) {
+    throw new DomainError('invalid_request', 'revision: must be a whole number (the revision you read).', { field: 'revision' });
+  }
   if (input.revision !== undefined && input.revision !== asset.revision) {
     throw new DomainError('conflict', `The asset is at revision ${asset.revision}, not ${String(input.revision)}; reload it and try again.`);
   }

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
+import { textProblem } from '../core/canonical-json.js';
 
 export interface AssetRow {
   id: string;
@@ -34,7 +35,8 @@ const encodeCursor = (type: string, name: string): string => Buffer.from(JSON.st
 function decodeCursor(c: string): [string, string] | null {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
-    return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : null;
+    const ok = Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string' && textProblem(x, 'cursor') === null);
+    return ok ? [v[0] as string, v[1] as string] : null;
   } catch {
     return null;
   }

@@ -282,6 +282,16 @@ describe('native admin API', () => {
       problem(await call('POST', '/api/v1/orgs', { token: s.adminToken, json: big }), 413, 'payload_too_large');
     });
 
+    it('NUL characters and broken Unicode are clear 4xx answers, never 500', async () => {
+      problem(await admin('GET', '/api/v1/orgs/a%00b'), 404, 'not_found');
+      problem(await admin('GET', '/api/v1/spaces?org=%00'), 400, 'invalid_request');
+      problem(await call('POST', '/api/v1/tokens', { json: { user: 'ad\u0000min', password: 'x' } }), 400, 'invalid_request');
+      problem(await call('POST', '/api/v1/orgs', { token: s.adminToken, body: '{"name":"\\ud800x"}', headers: { 'content-type': 'application/json' } }), 400, 'invalid_request');
+      const cursor = Buffer.from(JSON.stringify(['application', 'a\u0000'])).toString('base64url');
+      const sp = (await admin('GET', '/api/v1/spaces')).body.items as J[];
+      problem(await admin('GET', `/api/v1/spaces/${sp[0]!.space_id as string}/assets?after=${cursor}`), 400, 'invalid_request');
+    });
+
     it('a __proto__ key in a body changes no prototype', async () => {
       const r = await call('POST', '/api/v1/orgs', { token: s.adminToken, body: '{"name":"proto-org","__proto__":{"isAdmin":true}}', headers: { 'content-type': 'application/json' } });
       expect([201, 400]).toContain(r.status);

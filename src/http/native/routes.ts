@@ -14,6 +14,7 @@ import * as users from '../../service/users.js';
 import type { AppDeps } from '../app.js';
 import { authenticateNative } from './auth.js';
 import { renderNativeError } from './errors.js';
+import { findTextProblem } from '../text-guard.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,6 +50,16 @@ export async function nativeRoutes(app: FastifyInstance, deps: AppDeps): Promise
   app.addHook('onRequest', async (request) => {
     if (request.method === 'POST' && request.routeOptions.url === '/api/v1/tokens') return;
     request.principal = await authenticateNative(db, request);
+  });
+
+  // Values PostgreSQL can't store are refused up front: path and query first (they name
+  // things: an unknown name is simply not found), then the body (invalid input).
+  app.addHook('preValidation', async (request) => {
+    if (findTextProblem(request.params, 'path')) throw new DomainError('not_found', 'Nothing is named that way here.');
+    const inQuery = findTextProblem(request.query, 'query');
+    if (inQuery) throw new DomainError('invalid_request', `The request ${inQuery}.`);
+    const inBody = findTextProblem(request.body, 'body');
+    if (inBody) throw new DomainError('invalid_request', `The request ${inBody}.`);
   });
 
   app.post('/tokens', async (r, reply) => {
