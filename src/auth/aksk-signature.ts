@@ -240,7 +240,7 @@ export function parseSdkDate(s: string): Date | null {
 // The Authorization header
 
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// eslint-disable-next-line no-control-regex
+ 
 const ACCESS_KEY_RE = /^[^\s,=\u0000-\u001f\u007f]{1,256}$/;
 
 const schemeOf = (header: string): string => header.trimStart().split(/[ \t]/, 1)[0] ?? '';

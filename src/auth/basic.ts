@@ -10,7 +10,7 @@ const MAX_HEADER_LENGTH = 8192;
 const BASIC_RE = /^basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
 const BEARER_RE = /^bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i;
 // C0 controls and DEL: not allowed in a user-id or password (RFC 7617 §2, RFC 7613).
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
