@@ -1,0 +1,367 @@
+/**
+ * Reads a package (format v1, see docs/package-format.md) from a checked archive and
+ * verifies it completely: manifest present, JSON, format and version, schema; every
+ * listed entry present with the declared size and SHA-256; JSON assets parse; no
+ * duplicate ids or (type, name); names follow their side's rules; nothing in the archive
+ * that the manifest does not account for. Every problem is collected and thrown at once
+ * as a PackageError; ArchiveErrors (hostile or broken ZIP structure) stop at the first.
+ *
+ * References that do not resolve inside the package are not errors: they come back as
+ * `externalRefs` for the import engine to resolve against the target.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { type AssetType } from '../core/asset-types.js';
+import { assetTypeInfo } from '../core/asset-types.js';
+import { displayName } from './archive-errors.js';
+import type { ArchiveEntry, ArchiveReader } from './archive-reader.js';
+import { isPlainObject, JsonProblem, parsePackageJson } from './json.js';
+import {
+  ACCOUNTS_TEMPLATE_PATH,
+  assetEntryPath,
+  checkAssetPlacement,
+  describeSchemaErrors,
+  encryptedFields,
+  expressionNameOf,
+  isPackageKind,
+  MANIFEST_PATH,
+  PACKAGE_FORMAT,
+  PACKAGE_FORMAT_VERSION,
+  validateAccountsTemplate,
+  validateManifestAsset,
+  validateManifestHead,
+  type AccountsTemplate,
+  type AssetRef,
+  type AssetStatus,
+  type Manifest,
+  type ManifestAsset,
+} from './manifest.js';
+import { PackageError, type PackageProblem, type PackageProblemCode } from './package-errors.js';
+
+export interface PackageAssetBase {
+  readonly id: string;
+  readonly type: AssetType;
+  readonly name: string;
+  readonly status: AssetStatus;
+  readonly refs: readonly AssetRef[];
+  readonly sha256: string;
+  readonly size: number;
+  /** The archive entry holding the asset. */
+  readonly path: string;
+  /** False for `expressions/<name>.expr` files, which the manifest does not list (their id is derived from the name). */
+  readonly listed: boolean;
+}
+
+export interface JsonPackageAsset extends PackageAssetBase {
+  readonly kind: 'json';
+  /** The parsed document. */
+  readonly body: unknown;
+}
+
+export interface BinaryPackageAsset extends PackageAssetBase {
+  readonly kind: 'binary';
+  /** The bytes, when at most `inlineBinaryBytes`; otherwise undefined — use open(). */
+  readonly content: Buffer | undefined;
+  /** The bytes as a stream, verified again (size, CRC-32, SHA-256) while it is read. */
+  open(): Promise<Readable>;
+}
+
+export type PackageAsset = JsonPackageAsset | BinaryPackageAsset;
+
+export interface ExternalRef {
+  readonly from: { readonly id: string; readonly type: AssetType; readonly name: string };
+  readonly type: AssetType;
+  readonly name: string;
+}
+
+export interface PackageIndex {
+  readonly manifest: Manifest;
+  readonly assets: readonly PackageAsset[];
+  /** References to assets the package does not contain. */
+  readonly externalRefs: readonly ExternalRef[];
+  readonly accountsTemplate: AccountsTemplate | undefined;
+  readonly keyIds: readonly string[];
+}
+
+export interface ReadPackageOptions {
+  /** Binary assets up to this size are returned in memory (`content`); larger ones only through `open()`. Default 1 MiB. */
+  inlineBinaryBytes?: number;
+}
+
+/** At most this many problems are listed (a manifest of 100,000 missing assets would otherwise flood the report); the rest are counted. */
+export const MAX_PROBLEMS = 1000;
+
+const refKey = (type: string, name: string): string => `${type}\u0000${name.normalize('NFC')}`;
+
+/** Id of an unlisted expression file: the first 24 hex digits of SHA-256("assetport expression\0" + name). */
+export const expressionFileId = (name: string): string =>
+  createHash('sha256').update(`assetport expression\u0000${name.normalize('NFC')}`).digest('hex').slice(0, 24);
+
+export async function readPackage(reader: ArchiveReader, opts: ReadPackageOptions = {}): Promise<PackageIndex> {
+  const inline = opts.inlineBinaryBytes ?? 1024 * 1024;
+  const problems: PackageProblem[] = [];
+  let omitted = 0;
+  const problem = (code: PackageProblemCode, message: string, entry?: string): void => {
+    if (problems.length >= MAX_PROBLEMS) omitted++;
+    else problems.push(entry === undefined ? { code, message } : { code, message, entry: displayName(entry) });
+  };
+  const fatal = (code: PackageProblemCode, message: string, entry?: string): never => {
+    problem(code, message, entry);
+    throw new PackageError(problems, omitted);
+  };
+
+  // 1. The manifest.
+  const manifestEntry = reader.get(MANIFEST_PATH);
+  if (!manifestEntry || manifestEntry.isDirectory) {
+    const nested = reader.entries.find((e) => e.name.endsWith(`/${MANIFEST_PATH}`));
+    fatal(
+      'package.manifest_missing',
+      nested
+        ? `The package has no manifest.json at its root (one is at "${displayName(nested.name)}": zip the folder's contents, not the folder).`
+        : 'The package has no manifest.json at its root.',
+    );
+  }
+  const entry = manifestEntry as ArchiveEntry;
+  let raw: unknown;
+  try {
+    raw = parsePackageJson(await reader.readBuffer(entry));
+  } catch (e) {
+    if (!(e instanceof JsonProblem)) throw e;
+    fatal('package.manifest_invalid', `manifest.json cannot be read: ${e.message}.`, MANIFEST_PATH);
+  }
+  if (!isPlainObject(raw)) fatal('package.manifest_invalid', 'manifest.json must be a JSON object.', MANIFEST_PATH);
+  const head = raw as Record<string, unknown>;
+  if (head.format !== PACKAGE_FORMAT) {
+    fatal('package.unknown_format', `manifest.json has format ${JSON.stringify(head.format) ?? 'missing'}; expected "${PACKAGE_FORMAT}".`, MANIFEST_PATH);
+  }
+  if (head.format_version !== PACKAGE_FORMAT_VERSION) {
+    const v = head.format_version;
+    fatal(
+      'package.unsupported_version',
+      typeof v === 'number' && Number.isInteger(v) && v > PACKAGE_FORMAT_VERSION
+        ? `manifest.json has format_version ${v}, written by a newer assetport; this one reads version ${PACKAGE_FORMAT_VERSION}.`
+        : `manifest.json has format_version ${JSON.stringify(v) ?? 'missing'}; this assetport reads version ${PACKAGE_FORMAT_VERSION}.`,
+      MANIFEST_PATH,
+    );
+  }
+  const headOk = validateManifestHead(head);
+  if (!headOk) {
+    for (const msg of describeSchemaErrors(validateManifestHead.errors)) problem('package.manifest_invalid', `manifest.json: ${msg}.`, MANIFEST_PATH);
+    if (!Array.isArray(head.assets)) throw new PackageError(problems, omitted);
+  }
+  const manifest = head as Manifest;
+  const keyIds = Array.isArray(head.key_ids) ? (head.key_ids as unknown[]).filter((k): k is string => typeof k === 'string') : [];
+  const kind = isPackageKind(head.kind) ? head.kind : undefined;
+
+  // 2. Each listed asset.
+  const assets: PackageAsset[] = [];
+  const consumed = new Set<string>([MANIFEST_PATH]);
+  const byId = new Map<string, string>();
+  const byTypeName = new Map<string, string>();
+  const label = (a: ManifestAsset): string => `${a.type} "${displayName(a.name)}" (${a.id})`;
+  const checkDuplicates = (id: string, type: AssetType, name: string, what: string, path: string): boolean => {
+    let ok = true;
+    const prevId = byId.get(id);
+    if (prevId !== undefined) {
+      problem('package.duplicate_asset', `${what} has the same id as ${prevId}.`, path);
+      ok = false;
+    } else byId.set(id, what);
+    const key = refKey(type, name);
+    const prevName = byTypeName.get(key);
+    if (prevName !== undefined) {
+      problem('package.duplicate_asset', `${what} has the same type and name as ${prevName}.`, path);
+      ok = false;
+    } else byTypeName.set(key, what);
+    return ok;
+  };
+
+  const list = head.assets as unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (!validateManifestAsset(item)) {
+      const id = isPlainObject(item) && typeof item.id === 'string' ? ` (asset id "${displayName(item.id)}")` : '';
+      for (const msg of describeSchemaErrors(validateManifestAsset.errors, `assets[${i}]`)) {
+        problem('package.manifest_invalid', `manifest.json: ${msg}${id}.`, MANIFEST_PATH);
+      }
+      continue;
+    }
+    const a = item as ManifestAsset;
+    const what = label(a);
+    const expected = assetEntryPath(a.type, a.id);
+    if (kind) {
+      const placement = checkAssetPlacement(kind, a.type, a.name);
+      if (placement.side) problem('package.manifest_invalid', `manifest.json: ${what}: ${placement.side}.`, MANIFEST_PATH);
+      if (placement.name) problem('package.invalid_name', `${what}: ${placement.name}.`, a.path);
+    }
+    if (a.path !== expected) {
+      problem('package.manifest_invalid', `manifest.json: ${what} must be at path "${expected}", not "${displayName(a.path)}".`, MANIFEST_PATH);
+      continue;
+    }
+    checkDuplicates(a.id, a.type, a.name, what, a.path);
+    const e = reader.get(a.path);
+    if (!e || e.isDirectory) {
+      problem('package.entry_missing', `${what} is listed at "${a.path}" but the archive has no such file.`, a.path);
+      continue;
+    }
+    consumed.add(e.name);
+    if (e.uncompressedSize !== a.size) {
+      problem('package.checksum_mismatch', `${what}: "${a.path}" is ${e.uncompressedSize} bytes, the manifest says ${a.size}.`, a.path);
+      continue;
+    }
+    const base = {
+      id: a.id, type: a.type, name: a.name, status: a.status ?? 'enabled', refs: Object.freeze([...(a.refs ?? [])]),
+      sha256: a.sha256, size: a.size, path: a.path, listed: true,
+    } as const;
+    if (assetTypeInfo(a.type).content === 'json') {
+      const bytes = await reader.readBuffer(e);
+      if (sha256(bytes) !== a.sha256) {
+        problem('package.checksum_mismatch', `${what}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
+        continue;
+      }
+      let body: unknown;
+      try {
+        body = parsePackageJson(bytes);
+      } catch (err) {
+        if (!(err instanceof JsonProblem)) throw err;
+        problem('package.asset_invalid', `${what}: "${a.path}" ${err.message}.`, a.path);
+        continue;
+      }
+      assets.push(Object.freeze({ ...base, kind: 'json' as const, body }));
+    } else {
+      const bin = await readBinary(reader, e, inline);
+      if (bin.sha256 !== a.sha256) {
+        problem('package.checksum_mismatch', `${what}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
+        continue;
+      }
+      assets.push(binaryAsset(reader, e, base, bin.content));
+    }
+  }
+
+  // 3. Expression files that the manifest does not list.
+  for (const e of reader.entries) {
+    if (e.isDirectory || consumed.has(e.name)) continue;
+    const name = expressionNameOf(e.name);
+    if (name === undefined) continue;
+    consumed.add(e.name);
+    const id = expressionFileId(name);
+    const what = `Expression "${displayName(name)}" (from ${displayName(e.name)})`;
+    if (kind === 'instance') {
+      problem('package.manifest_invalid', `${what}: expression files do not belong in a package of kind instance.`, e.name);
+      continue;
+    }
+    const placement = checkAssetPlacement('project', 'Expression', name);
+    if (placement.name) {
+      problem('package.invalid_name', `${what}: ${placement.name}.`, e.name);
+      continue;
+    }
+    if (!checkDuplicates(id, 'Expression', name, what, e.name)) continue;
+    const bin = await readBinary(reader, e, inline);
+    const base = {
+      id, type: 'Expression' as const, name, status: 'enabled' as const, refs: Object.freeze([]),
+      sha256: bin.sha256, size: e.uncompressedSize, path: e.name, listed: false,
+    };
+    assets.push(binaryAsset(reader, e, base, bin.content));
+  }
+
+  // 4. The accounts template.
+  let accountsTemplate: AccountsTemplate | undefined;
+  const te = reader.get(ACCOUNTS_TEMPLATE_PATH);
+  if (te && !te.isDirectory) {
+    consumed.add(te.name);
+    try {
+      const t = parsePackageJson(await reader.readBuffer(te));
+      if (!validateAccountsTemplate(t)) {
+        for (const msg of describeSchemaErrors(validateAccountsTemplate.errors)) {
+          problem('package.accounts_template_invalid', `accounts_template.json: ${msg}.`, ACCOUNTS_TEMPLATE_PATH);
+        }
+      } else {
+        accountsTemplate = t as AccountsTemplate;
+        const known = new Set(keyIds);
+        accountsTemplate.accounts.forEach((acc, i) => {
+          for (const { path, field } of encryptedFields(acc.property_map)) {
+            const where = `accounts_template.json: accounts[${i}] ("${displayName(acc.name)}") ${path}`;
+            if (typeof field.value !== 'string' || typeof field.key_id !== 'string') {
+              problem('package.accounts_template_invalid', `${where} is encrypted but lacks a string "value" and "key_id".`, ACCOUNTS_TEMPLATE_PATH);
+            } else if (!known.has(field.key_id)) {
+              problem('package.accounts_template_invalid', `${where} is encrypted with key "${displayName(field.key_id)}", which is not in the manifest's key_ids.`, ACCOUNTS_TEMPLATE_PATH);
+            }
+          }
+        });
+      }
+    } catch (err) {
+      if (!(err instanceof JsonProblem)) throw err;
+      problem('package.accounts_template_invalid', `accounts_template.json cannot be read: ${err.message}.`, ACCOUNTS_TEMPLATE_PATH);
+    }
+  }
+
+  // 5. Anything else in the archive.
+  for (const e of reader.entries) {
+    if (e.isDirectory || consumed.has(e.name)) continue;
+    problem('package.unlisted_entry', `"${displayName(e.name)}" is in the archive but not listed in the manifest.`, e.name);
+  }
+
+  if (problems.length > 0) throw new PackageError(problems, omitted);
+
+  // 6. References: inside the package, or external.
+  const present = new Set(assets.map((a) => refKey(a.type, a.name)));
+  const externalRefs: ExternalRef[] = [];
+  for (const a of assets) {
+    for (const r of a.refs) {
+      if (!present.has(refKey(r.type, r.name))) {
+        externalRefs.push(Object.freeze({ from: Object.freeze({ id: a.id, type: a.type, name: a.name }), type: r.type, name: r.name }));
+      }
+    }
+  }
+
+  return Object.freeze({
+    manifest,
+    assets: Object.freeze(assets),
+    externalRefs: Object.freeze(externalRefs),
+    accountsTemplate,
+    keyIds: Object.freeze(keyIds),
+  });
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Hashes a binary entry; keeps its bytes only when small. */
+async function readBinary(reader: ArchiveReader, e: ArchiveEntry, inline: number): Promise<{ sha256: string; content: Buffer | undefined }> {
+  if (e.uncompressedSize <= inline) {
+    const content = await reader.readBuffer(e);
+    return { sha256: sha256(content), content };
+  }
+  const h = createHash('sha256');
+  for await (const chunk of await reader.openStream(e)) h.update(chunk as Buffer);
+  return { sha256: h.digest('hex'), content: undefined };
+}
+
+function binaryAsset(reader: ArchiveReader, e: ArchiveEntry, base: PackageAssetBase, content: Buffer | undefined): BinaryPackageAsset {
+  return Object.freeze({
+    ...base,
+    kind: 'binary' as const,
+    content,
+    async open(): Promise<Readable> {
+      if (content) return Readable.from([content], { objectMode: false });
+      return (await reader.openStream(e)).pipe(new Sha256Check(base.sha256, e.name));
+    },
+  });
+}
+
+/** Passes bytes through and errors at the end if their SHA-256 is not the expected one. */
+class Sha256Check extends Transform {
+  private readonly h = createHash('sha256');
+  constructor(
+    private readonly expected: string,
+    private readonly entry: string,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.h.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.h.digest('hex') === this.expected) cb();
+    else cb(new PackageError([{ code: 'package.checksum_mismatch', message: `The SHA-256 of "${displayName(this.entry)}" changed while reading.`, entry: displayName(this.entry) }]));
+  }
+}

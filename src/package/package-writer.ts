@@ -1,0 +1,162 @@
+/**
+ * Writes a package (format v1, see docs/package-format.md): each asset at its generated
+ * path — JSON bodies as compact `JSON.stringify(body)` at `assets/<type>/<id>.json`,
+ * binaries at `files/<id>` — with size and SHA-256 computed while writing, then
+ * `accounts_template.json` (when given; it already holds ciphertext, nothing is
+ * encrypted here), then `manifest.json` last.
+ *
+ * Assets may come from an async iterable (e.g. a database cursor), so an export never
+ * holds all bodies at once. Inputs are checked as they come (ids, types, side, names,
+ * duplicates); the first bad input throws a PackageError and the output is incomplete
+ * and must be discarded.
+ */
+import { createHash } from 'node:crypto';
+import { assetTypeInfo, isAssetType, type AssetType } from '../core/asset-types.js';
+import { isAssetId } from '../core/ids.js';
+import { displayName } from './archive-errors.js';
+import { ZipWriter, type ZipSink, type ZipWriterOptions } from './archive-writer.js';
+import {
+  ACCOUNTS_TEMPLATE_PATH,
+  assetEntryPath,
+  checkAssetPlacement,
+  describeSchemaErrors,
+  encryptedFields,
+  MANIFEST_PATH,
+  PACKAGE_FORMAT,
+  PACKAGE_FORMAT_VERSION,
+  validateAccountsTemplate,
+  validateManifestHead,
+  type AccountsTemplate,
+  type AssetRef,
+  type AssetStatus,
+  type Manifest,
+  type ManifestAsset,
+  type PackageKind,
+  type PackageSource,
+} from './manifest.js';
+import { PackageError, type PackageProblemCode } from './package-errors.js';
+
+interface AssetInputBase {
+  id: string;
+  type: AssetType;
+  name: string;
+  status?: AssetStatus;
+  refs?: readonly AssetRef[];
+}
+
+/** One asset to write: a JSON `body`, or binary `content`, or a binary `stream` (for large files). */
+export type PackageAssetInput =
+  | (AssetInputBase & { body: unknown; content?: never; stream?: never })
+  | (AssetInputBase & { content: Uint8Array; body?: never; stream?: never })
+  | (AssetInputBase & { stream: AsyncIterable<Uint8Array>; body?: never; content?: never });
+
+export interface WritePackageInput {
+  kind: PackageKind;
+  source: PackageSource;
+  /** Ids of the keys the package's ciphertext is encrypted under. */
+  keyIds?: readonly string[];
+  /** Default: now. */
+  exportedAt?: Date;
+  assets: Iterable<PackageAssetInput> | AsyncIterable<PackageAssetInput>;
+  accountsTemplate?: AccountsTemplate;
+  /** ZIP writer options (deflate level, chunk size…). */
+  zip?: ZipWriterOptions;
+}
+
+const fail = (code: PackageProblemCode, message: string, entry?: string): never => {
+  throw new PackageError([entry === undefined ? { code, message } : { code, message, entry: displayName(entry) }]);
+};
+
+/** Writes the package to `out` and returns its manifest. */
+export async function writePackage(out: ZipSink, input: WritePackageInput): Promise<Manifest> {
+  const exportedAt = input.exportedAt ?? new Date();
+  const keyIds = [...(input.keyIds ?? [])];
+  const manifest: Manifest = {
+    format: PACKAGE_FORMAT,
+    format_version: PACKAGE_FORMAT_VERSION,
+    kind: input.kind,
+    source: { ...input.source },
+    exported_at: exportedAt.toISOString(),
+    key_ids: keyIds,
+    assets: [],
+  };
+  if (!validateManifestHead(manifest)) {
+    fail('package.manifest_invalid', `The package description is invalid: ${describeSchemaErrors(validateManifestHead.errors).join('; ')}.`);
+  }
+  if (input.accountsTemplate !== undefined) checkTemplate(input.accountsTemplate, keyIds);
+
+  const zip = new ZipWriter(out, { date: exportedAt, ...input.zip });
+  const ids = new Set<string>();
+  const typeNames = new Set<string>();
+
+  for await (const a of input.assets) {
+    const what = `${String(a.type)} "${displayName(String(a.name))}" (${displayName(String(a.id))})`;
+    if (!isAssetId(a.id)) fail('package.manifest_invalid', `${what}: the id must be 24 lower-case hex digits.`);
+    if (!isAssetType(a.type)) fail('package.manifest_invalid', `${what}: unknown asset type.`);
+    const placement = checkAssetPlacement(input.kind, a.type, a.name);
+    if (placement.side) fail('package.manifest_invalid', `${what}: ${placement.side}.`);
+    if (placement.name) fail('package.invalid_name', `${what}: ${placement.name}.`);
+    if (ids.has(a.id)) fail('package.duplicate_asset', `${what}: another asset has the same id.`);
+    const tn = `${a.type}\u0000${a.name.normalize('NFC')}`;
+    if (typeNames.has(tn)) fail('package.duplicate_asset', `${what}: another asset has the same type and name.`);
+    ids.add(a.id);
+    typeNames.add(tn);
+    for (const r of a.refs ?? []) {
+      if (!isAssetType(r.type) || typeof r.name !== 'string' || r.name.length === 0) fail('package.manifest_invalid', `${what}: a reference has an unknown type or no name.`);
+    }
+
+    const path = assetEntryPath(a.type, a.id);
+    let size: number;
+    let sha256: string;
+    if (assetTypeInfo(a.type).content === 'json') {
+      if (!('body' in a) || a.body === undefined) fail('package.asset_invalid', `${what}: a ${a.type} asset needs a JSON body.`);
+      const text = JSON.stringify(a.body);
+      if (typeof text !== 'string') fail('package.asset_invalid', `${what}: the body cannot be written as JSON.`);
+      const bytes = Buffer.from(text, 'utf8');
+      size = bytes.length;
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+      await zip.addBuffer(path, bytes);
+    } else if ('content' in a && a.content !== undefined) {
+      size = a.content.length;
+      sha256 = createHash('sha256').update(a.content).digest('hex');
+      await zip.addBuffer(path, a.content);
+    } else if ('stream' in a && a.stream !== undefined) {
+      const h = createHash('sha256');
+      const source = a.stream;
+      const written = await zip.addStream(path, (async function* hashing(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of source) {
+          h.update(chunk);
+          yield chunk;
+        }
+      })());
+      size = written.uncompressedSize;
+      sha256 = h.digest('hex');
+    } else {
+      fail('package.asset_invalid', `${what}: a ${a.type} asset needs binary content or a stream.`);
+      continue;
+    }
+    const entry: ManifestAsset = { id: a.id, type: a.type, name: a.name, path, size, sha256, status: a.status ?? 'enabled', refs: (a.refs ?? []).map((r) => ({ type: r.type, name: r.name })) };
+    manifest.assets.push(entry);
+  }
+
+  if (input.accountsTemplate !== undefined) {
+    await zip.addBuffer(ACCOUNTS_TEMPLATE_PATH, Buffer.from(JSON.stringify(input.accountsTemplate), 'utf8'));
+  }
+  await zip.addBuffer(MANIFEST_PATH, Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'));
+  await zip.finish();
+  return manifest;
+}
+
+function checkTemplate(t: AccountsTemplate, keyIds: readonly string[]): void {
+  if (!validateAccountsTemplate(t)) {
+    fail('package.accounts_template_invalid', `The accounts template is invalid: ${describeSchemaErrors(validateAccountsTemplate.errors).join('; ')}.`);
+  }
+  const known = new Set(keyIds);
+  for (const acc of t.accounts) {
+    for (const { path, field } of encryptedFields(acc.property_map)) {
+      if (typeof field.value !== 'string' || typeof field.key_id !== 'string' || !known.has(field.key_id)) {
+        fail('package.accounts_template_invalid', `Account "${displayName(acc.name)}": ${path} is encrypted without a string value and a key_id listed in keyIds.`);
+      }
+    }
+  }
+}
