@@ -4,6 +4,7 @@
  * errors in its own format; anything outside them speaks problem+json.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -67,6 +68,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
   app.setNotFoundHandler((request, reply) => notFound(known, request, reply));
 
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: { fileSize: config.limits.uploadBytes + 1, files: 4, fields: 8, fieldSize: 1024 * 1024, parts: 12, headerPairs: 64 },
+  });
   registerOpsRoutes(app, deps.database, metrics);
   await app.register(async (api) => nativeRoutes(api, deps), { prefix: '/api/v1' });
   return app;

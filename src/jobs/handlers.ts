@@ -1,7 +1,16 @@
 /** The job handlers this build knows, by job kind. */
 import type { JobHandler } from './worker.js';
 import type { JobDeps } from './job-deps.js';
+import { importHandler } from './import-job.js';
+import { exportHandler } from './export-job.js';
+import { undoHandler } from './undo-job.js';
 
-export function jobHandlers(_deps: JobDeps): Map<string, JobHandler> {
-  return new Map<string, JobHandler>();
+export const JOB_KINDS = { import: 'import', export: 'export', undo: 'undo' } as const;
+
+export function jobHandlers(deps: JobDeps): Map<string, JobHandler> {
+  return new Map<string, JobHandler>([
+    [JOB_KINDS.import, importHandler(deps)],
+    [JOB_KINDS.export, exportHandler(deps)],
+    [JOB_KINDS.undo, undoHandler(deps)],
+  ]);
 }

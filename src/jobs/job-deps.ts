@@ -9,4 +9,11 @@ export interface JobDeps {
   database: Database;
   keyring: KeyRing;
   logger: Logger;
+  /**
+   * Called at each step of an import's transaction with the step's name; throwing there
+   * aborts the import at that step. Used by the fault-injection tests; unset in service.
+   */
+  faults?: (step: ImportStep) => void;
 }
+
+export type ImportStep = 'target' | 'plan' | 'insert' | 'update' | 'accounts' | 'audit' | 'complete';

@@ -18,8 +18,11 @@ export interface JobContext {
   workerId: string;
   /** Aborted when the worker stops or loses the lease. */
   signal: AbortSignal;
-  /** Records progress (0..1); throttled, never throws. */
-  progress(p: number): Promise<void>;
+  /**
+   * Records progress (0..1); throttled, never throws, never waits: it is safe to call
+   * inside a transaction (on PGlite the write simply queues behind it).
+   */
+  progress(p: number): void;
   /**
    * Marks the job SUCCEEDED inside the caller's transaction, so the job's effects and its
    * result commit together. Throws (rolling the transaction back) if the lease was lost.
@@ -123,11 +126,11 @@ export class Worker {
       db,
       workerId: this.id,
       signal: abort.signal,
-      progress: async (p) => {
+      progress: (p) => {
         const now = Date.now();
         if (now - lastProgressAt < 200 && p < 1) return;
         lastProgressAt = now;
-        await setProgress(db, job.id, this.id, p).catch(() => undefined);
+        void setProgress(db, job.id, this.id, p).catch(() => undefined);
       },
       complete: async (trx, result, extra) => {
         if (!(await completeJob(trx, job.id, this.id, result, extra))) throw new LeaseLostError();
@@ -150,8 +153,11 @@ export class Worker {
         outcome = (await releaseJob(db, job.id, this.id).catch(() => false)) ? 'RELEASED' : 'FAILED';
         log.info('job given back at shutdown');
       } else if (isDomainError(e)) {
-        const reasons: JobReason[] = [{ code: e.code, message: e.message, ...(e.details as Partial<JobReason> | undefined) }];
-        await failJob(db, job.id, this.id, reasons).catch((err: unknown) => log.error({ err }, 'recording the failure failed'));
+        // A domain error may carry every problem at once (details.reasons), else it is the one reason.
+        const listed = e.details?.reasons;
+        const reasons: JobReason[] = Array.isArray(listed) ? (listed as JobReason[]) : [{ code: e.code, message: e.message }];
+        const result = e.details?.result ?? null;
+        await failJob(db, job.id, this.id, reasons, result).catch((err: unknown) => log.error({ err }, 'recording the failure failed'));
         log.info({ code: e.code }, 'job failed');
       } else {
         log.error({ err: e }, 'job crashed');

@@ -44,7 +44,7 @@ export function assetView(a: AssetRow): AssetOut {
     status: a.status,
     revision: a.revision,
     sha256: a.sha256,
-    ...(a.content ? { size: a.content.length } : {}),
+    ...(a.content ? { size: a.content.length } : a.size != null ? { size: a.size } : {}),
     created_at: a.created_at.toISOString(),
     updated_at: a.updated_at.toISOString(),
   };

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
 import { textProblem } from '../core/canonical-json.js';
 
@@ -17,6 +17,8 @@ export interface AssetRow {
   updated_at: Date;
   created_by: string | null;
   updated_by: string | null;
+  /** Byte size of binary content (set when the content itself is not loaded). */
+  size?: number | null;
 }
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -26,7 +28,7 @@ export const toBuffer = (v: unknown): Buffer | null =>
   v == null ? null : Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : null;
 
 export function normalizeAsset(r: Record<string, unknown>): AssetRow {
-  return { ...(r as unknown as AssetRow), content: toBuffer(r.content), revision: Number(r.revision) };
+  return { ...(r as unknown as AssetRow), content: toBuffer(r.content), revision: Number(r.revision), ...(r.size != null ? { size: Number(r.size) } : {}) };
 }
 
 export interface AssetPage { items: AssetRow[]; next: string | null }
@@ -46,7 +48,9 @@ export const isValidCursor = (c: string): boolean => decodeCursor(c) !== null;
 /** A page of a space's assets ordered by (type, name); `after` is the opaque cursor of the previous page. */
 export async function listAssets(db: Db, spaceId: string, opts: { type?: string; limit: number; after?: string; withContent?: boolean }): Promise<AssetPage> {
   let q = db.selectFrom('assets').where('space_id', '=', spaceId);
-  q = opts.withContent ? q.selectAll() : q.select(['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by']);
+  q = opts.withContent
+    ? q.selectAll()
+    : q.select(['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by']).select(sql<number | null>`octet_length(content)`.as('size'));
   if (opts.type) q = q.where('type', '=', opts.type);
   const after = opts.after ? decodeCursor(opts.after) : null;
   if (after) q = q.where((eb) => eb.or([eb('type', '>', after[0]), eb.and([eb('type', '=', after[0]), eb('name', '>', after[1])])]));

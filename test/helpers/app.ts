@@ -11,6 +11,9 @@ import { Metrics } from '../../src/http/metrics.js';
 import { KeyRing } from '../../src/secrets/key-ring.js';
 import { bootstrapAdmin } from '../../src/service/users.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { Worker } from '../../src/jobs/worker.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
+import type { JobDeps } from '../../src/jobs/job-deps.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-password-1' };
 
@@ -21,6 +24,7 @@ export interface TestApp {
   config: Config;
   keyring: KeyRing;
   adminToken: string;
+  worker?: Worker;
   close(): Promise<void>;
 }
 
@@ -56,13 +60,18 @@ export async function request<T = Record<string, unknown>>(
   return { status: r.status, headers: r.headers, body: parsed as T, text };
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const t = await createTestDatabase();
-  const config = loadConfig({ ASSETPORT_DATA_DIR: '/nonexistent-test-dir', LOG_LEVEL: 'silent', ...env });
-  const keyring = KeyRing.fromMasterKeys([randomBytes(32)]);
+export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean; keyring?: KeyRing; database?: TestDatabase; faults?: JobDeps['faults'] } = {}): Promise<TestApp> {
+  const t = opts.database ?? (await createTestDatabase());
+  const config = loadConfig({ ASSETPORT_DATA_DIR: '/nonexistent-test-dir', LOG_LEVEL: 'silent', ASSETPORT_WORKER_POLL_MS: '50', ...env });
+  const keyring = opts.keyring ?? KeyRing.fromMasterKeys([randomBytes(32)]);
   await bootstrapAdmin(t.database.db, ADMIN.user, ADMIN.password);
-  const app = await buildApp({ config, database: t.database, keyring, logger: pino({ level: 'silent' }), metrics: new Metrics() });
+  const logger = pino({ level: 'silent' });
+  const worker = opts.worker
+    ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs })
+    : undefined;
+  const app = await buildApp({ config, database: t.database, keyring, logger, metrics: new Metrics(), onJobEnqueued: () => worker?.poke() });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  worker?.start();
   const tok = await request<{ token: string }>(url, 'POST', '/api/v1/tokens', { json: ADMIN });
   return {
     url,
@@ -71,9 +80,35 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     keyring,
     adminToken: tok.body.token,
+    worker,
     async close() {
       await app.close();
-      await t.drop();
+      await worker?.stop(5000);
+      if (!opts.database) await t.drop();
     },
   };
+}
+
+/** Polls a job until it is finished; returns its view. */
+export async function waitJob(url: string, token: string, jobId: string, ms = 60_000): Promise<Record<string, unknown>> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const r = await request(url, 'GET', `/api/v1/jobs/${jobId}`, { token });
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.body.state as string)) return r.body;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  throw new Error(`job ${jobId} did not finish in ${ms} ms`);
+}
+
+/** A multipart body with the given file parts (Buffers) and JSON parts. */
+export function multipart(files: Record<string, Buffer>, json: Record<string, unknown> = {}, fileName = 'package.zip'): FormData {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(files)) f.append(k, new Blob([v], { type: 'application/zip' }), k === 'package' ? fileName : `${k}.zip`);
+  for (const [k, v] of Object.entries(json)) f.append(k, new Blob([JSON.stringify(v)], { type: 'application/json' }), `${k}.json`);
+  return f;
+}
+
+export async function download(url: string, path: string, token: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+  const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()), headers: r.headers };
 }

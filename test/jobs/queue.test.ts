@@ -91,7 +91,8 @@ describe('job queue', () => {
     const seen: number[] = [];
     const handlers = new Map<string, JobHandler>([
       ['test.ok', async (ctx) => {
-        await ctx.progress(0.5);
+        ctx.progress(0.5);
+        await new Promise((r) => setTimeout(r, 100));
         seen.push((await getJob(db, ctx.job.id))?.progress ?? -1);
         return { echoed: ctx.job.params };
       }],

@@ -15,6 +15,7 @@ import type { AppDeps } from '../app.js';
 import { authenticateNative } from './auth.js';
 import { renderNativeError } from './errors.js';
 import { findTextProblem } from '../text-guard.js';
+import { transferRoutes } from './transfer-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -116,6 +117,8 @@ export async function nativeRoutes(app: FastifyInstance, deps: AppDeps): Promise
     await assets.deleteAsset(ctx(r), r.params.space!, r.params.asset!);
     return reply.code(204).send();
   });
+
+  transferRoutes(app, deps, ctx);
 
   // Users and grants
   app.post('/users', async (r, reply) => reply.code(201).send(await users.createUser(ctx(r), body(r))));

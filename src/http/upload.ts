@@ -1,0 +1,117 @@
+/**
+ * Receives a multipart upload: file parts are streamed straight into blobs (hashed,
+ * counted, capped, ZIP signature checked) and small JSON parts are parsed; anything not
+ * expected is refused. If anything fails — a limit, a bad part, a client that goes away
+ * mid-upload — every blob written so far is removed before the error is thrown.
+ */
+import type { FastifyRequest } from 'fastify';
+import '@fastify/multipart';
+import type { Kysely } from 'kysely';
+import { DomainError } from '../core/errors.js';
+import type { DB } from '../store/schema.js';
+import { deleteBlob, writeBlob, type BlobInfo } from '../store/blobs.js';
+
+export const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+export type PartSpec =
+  | { kind: 'zip'; maxBytes: number }
+  | { kind: 'json'; maxBytes: number };
+
+export interface UploadSpec {
+  /** Expected parts by name; a part may come as a file or a plain field (JSON parts). */
+  parts: Record<string, PartSpec>;
+  /** Plain text fields accepted besides the parts (e.g. options). */
+  fields?: readonly string[];
+}
+
+export interface UploadedZip extends BlobInfo {
+  fileName: string | undefined;
+}
+
+export interface ReceivedUpload {
+  zips: Record<string, UploadedZip>;
+  json: Record<string, unknown>;
+  fields: Record<string, string>;
+  /** Removes the blobs (when the caller does not hand them to a job). */
+  discard(): Promise<void>;
+}
+
+export class NotZipError extends DomainError {
+  constructor(part: string) {
+    super('invalid_package', `The '${part}' part is not a ZIP archive (it does not start with the ZIP signature PK\\x03\\x04).`, { part, problem_code: 'archive.not_zip' });
+  }
+}
+
+async function readSmall(stream: AsyncIterable<Buffer>, max: number, part: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of stream) {
+    n += c.length;
+    if (n > max) throw new DomainError('payload_too_large', `The '${part}' part is larger than ${max} bytes.`, { part });
+    parts.push(c);
+  }
+  return Buffer.concat(parts);
+}
+
+function parseJsonPart(text: string, part: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DomainError('invalid_request', `The '${part}' part is not valid JSON.`, { field: part });
+  }
+}
+
+export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spec: UploadSpec): Promise<ReceivedUpload> {
+  if (!request.isMultipart()) throw new DomainError('unsupported_media_type', `This call takes multipart/form-data with the part(s) ${Object.keys(spec.parts).join(', ')}.`);
+  const zips: Record<string, UploadedZip> = {};
+  const json: Record<string, unknown> = {};
+  const fields: Record<string, string> = {};
+  const seen = new Set<string>();
+  const discard = async () => {
+    for (const z of Object.values(zips)) await deleteBlob(db, z.id).catch(() => undefined);
+  };
+  try {
+    for await (const part of request.parts()) {
+      const name = part.fieldname;
+      const s = Object.prototype.hasOwnProperty.call(spec.parts, name) ? spec.parts[name] : undefined;
+      const isField = !s && (spec.fields ?? []).includes(name);
+      if (!s && !isField) {
+        if (part.type === 'file') part.file.resume();
+        throw new DomainError('invalid_request', `Unexpected part '${name}'; this call takes ${[...Object.keys(spec.parts), ...(spec.fields ?? [])].join(', ')}.`, { field: name });
+      }
+      if (seen.has(name)) {
+        if (part.type === 'file') part.file.resume();
+        throw new DomainError('invalid_request', `The part '${name}' is given twice.`, { field: name });
+      }
+      seen.add(name);
+      if (isField) {
+        if (part.type === 'file') fields[name] = (await readSmall(part.file, 64 * 1024, name)).toString('utf8');
+        else fields[name] = String(part.value);
+        continue;
+      }
+      if (s!.kind === 'zip') {
+        if (part.type !== 'file') throw new DomainError('invalid_request', `The '${name}' part must be a file.`, { field: name });
+        const info = await writeBlob(db, part.file, {
+          maxBytes: s!.maxBytes,
+          headBytes: 4,
+          checkHead: (head) => {
+            if (head.length < 4 || !head.subarray(0, 4).equals(ZIP_SIGNATURE)) throw new NotZipError(name);
+          },
+        });
+        if (part.file.truncated) {
+          await deleteBlob(db, info.id);
+          throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${s!.maxBytes} bytes.`, { part: name });
+        }
+        zips[name] = { ...info, fileName: part.filename };
+      } else {
+        const text = part.type === 'file' ? (await readSmall(part.file, s!.maxBytes, name)).toString('utf8') : String(part.value);
+        if (Buffer.byteLength(text) > s!.maxBytes) throw new DomainError('payload_too_large', `The '${name}' part is larger than ${s!.maxBytes} bytes.`, { part: name });
+        json[name] = parseJsonPart(text, name);
+      }
+    }
+  } catch (e) {
+    await discard();
+    throw e;
+  }
+  return { zips, json, fields, discard };
+}

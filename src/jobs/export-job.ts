@@ -1,0 +1,148 @@
+/**
+ * The export job: the selected assets of a space (optionally with everything they refer
+ * to) written as a package into a blob, streamed: assets are read in batches and the ZIP
+ * goes to the database chunk by chunk.
+ */
+import type { Kysely } from 'kysely';
+import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
+import { DomainError } from '../core/errors.js';
+import { secretKeyIds } from '../core/secret-fields.js';
+import { normalizeAsset, type AssetRow } from '../store/assets.js';
+import { loadTargetState } from '../store/asset-batch.js';
+import { BlobSink } from '../store/blobs.js';
+import { recordAudit } from '../store/audit.js';
+import type { DB } from '../store/schema.js';
+import { getSpace, type SpaceView } from '../store/spaces.js';
+import { writePackage, type PackageAssetInput } from '../package/package-writer.js';
+import type { AccountsTemplate, PackageKind } from '../package/manifest.js';
+import type { JobDeps } from './job-deps.js';
+import type { JobContext } from './worker.js';
+
+export interface ExportParams {
+  space_id: string;
+  asset_ids?: string[];
+  types?: AssetType[];
+  with_dependencies?: boolean;
+  author: string;
+}
+
+export interface ExportReport {
+  space_id: string;
+  asset_count: number;
+  bytes: number;
+  sha256: string;
+  file_name: string;
+  counts: Record<string, number>;
+  missing_dependencies: Array<{ type: string; name: string; from: string }>;
+}
+
+const BATCH = 500;
+
+/** The ids to export: the selection, closed over references within the space when asked. */
+export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
+  const all = await loadTargetState(db, p.space_id);
+  const byId = new Map(all.map((a) => [a.id, a]));
+  const byKey = new Map(all.map((a) => [`${a.type}\u0000${a.name}`, a]));
+  let selected = all;
+  if (p.asset_ids) {
+    const unknown = p.asset_ids.filter((id) => !byId.has(id));
+    if (unknown.length) throw new DomainError('not_found', `These assets are not in the space: ${unknown.join(', ')}.`, { resource: 'asset', asset_ids: unknown });
+    selected = p.asset_ids.map((id) => byId.get(id)!);
+  }
+  if (p.types) selected = selected.filter((a) => p.types!.includes(a.type as AssetType));
+  const chosen = new Set(selected.map((a) => a.id));
+  const missing: ExportReport['missing_dependencies'] = [];
+  if (p.with_dependencies) {
+    const queue = [...selected];
+    while (queue.length) {
+      const a = queue.pop()!;
+      for (const r of a.refs) {
+        const dep = byKey.get(`${r.type}\u0000${r.name}`);
+        if (!dep) missing.push({ type: r.type, name: r.name, from: `${a.type} ${a.name}` });
+        else if (!chosen.has(dep.id)) {
+          chosen.add(dep.id);
+          queue.push(dep);
+        }
+      }
+    }
+  }
+  return { ids: all.filter((a) => chosen.has(a.id)).map((a) => a.id), missing };
+}
+
+async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<AssetRow> {
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const rows = await db.selectFrom('assets').selectAll().where('id', 'in', ids.slice(i, i + BATCH)).orderBy('type').orderBy('name').execute();
+    for (const r of rows) yield normalizeAsset(r as Record<string, unknown>);
+    onBatch(Math.min(ids.length, i + BATCH));
+  }
+}
+
+const spacePath = (s: SpaceView): string =>
+  s.kind === 'api_version' ? `/${s.org_name}/apim/${s.api_name ?? ''}/${s.name}` : s.kind === 'project' ? `/${s.org_name}/${s.project_space ?? ''}/${s.name}` : `/${s.org_name}/${s.name}`;
+
+export const exportFileName = (s: SpaceView): string => `${[s.org_name, s.api_name, s.project_space, s.name].filter(Boolean).join('-').replace(/[^A-Za-z0-9+_-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'assets'}.zip`;
+
+export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: readonly string[], sink: BlobSink, progress: (p: number) => void): Promise<{ counts: Record<string, number> }> {
+  // Accounts first (few): the accounts template and the key ids come from them.
+  const template: AccountsTemplate = { accounts: [] };
+  const keyIds = new Set<string>();
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const rows = await db.selectFrom('assets').select(['id', 'type', 'name', 'body']).where('id', 'in', ids.slice(i, i + BATCH)).where('type', 'in', ['Account', 'datasource']).execute();
+    for (const r of rows) {
+      for (const k of secretKeyIds(r.type as AssetType, r.body)) keyIds.add(k);
+      if (r.type === 'Account') {
+        const b = (r.body ?? {}) as { class_id?: unknown; property_map?: unknown };
+        template.accounts.push({
+          snode_id: r.id,
+          name: r.name,
+          path: `${spacePath(space)}/${r.name}`,
+          class_id: typeof b.class_id === 'string' ? b.class_id : '',
+          property_map: (typeof b.property_map === 'object' && b.property_map !== null ? b.property_map : {}) as Record<string, unknown>,
+        });
+      }
+    }
+  }
+  const counts: Record<string, number> = {};
+  const kind: PackageKind = space.kind;
+  async function* inputs(): AsyncGenerator<PackageAssetInput> {
+    for await (const a of assetsInBatches(db, ids, (done) => progress(0.1 + 0.8 * (done / Math.max(1, ids.length))))) {
+      counts[a.type] = (counts[a.type] ?? 0) + 1;
+      const base = { id: a.id, type: a.type as AssetType, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type as AssetType, name: r.name })) };
+      if (assetTypeInfo(a.type as AssetType).content === 'binary') yield { ...base, content: a.content ?? Buffer.alloc(0) };
+      else yield { ...base, body: a.body ?? {} };
+    }
+  }
+  await writePackage((chunk) => sink.write(chunk), {
+    kind,
+    source: { org_id: space.org_id, org_name: space.org_name, space_id: space.id, space_name: space.kind === 'api_version' ? `${space.api_name ?? ''}/${space.name}` : space.kind === 'project' ? `${space.project_space ?? ''}/${space.name}` : space.name, kind },
+    keyIds: [...keyIds].sort(),
+    assets: inputs(),
+    ...(template.accounts.length ? { accountsTemplate: template } : {}),
+  });
+  return { counts };
+}
+
+export function exportHandler(deps: JobDeps) {
+  return async (ctx: JobContext): Promise<unknown> => {
+    const params = ctx.job.params as unknown as ExportParams;
+    const db = deps.database.db;
+    const space = await getSpace(db, params.space_id);
+    if (!space) throw new DomainError('not_found', 'The space to export no longer exists.');
+    const { ids, missing } = await selectExport(db, params);
+    ctx.progress(0.1);
+    const sink = new BlobSink(db);
+    try {
+      const { counts } = await writeSpacePackage(db, space, ids, sink, ctx.progress);
+      const blob = await sink.finish();
+      const report: ExportReport = { space_id: space.id, asset_count: ids.length, bytes: blob.size, sha256: blob.sha256, file_name: exportFileName(space), counts, missing_dependencies: missing };
+      await db.transaction().execute(async (trx) => {
+        await recordAudit(trx, { actor: params.author, action: 'export', org_id: space.org_id, space_id: space.id, job_id: ctx.job.id, details: { asset_count: ids.length, bytes: blob.size } });
+        await ctx.complete(trx, report, { output_blob_id: blob.id });
+      });
+      return undefined;
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+  };
+}

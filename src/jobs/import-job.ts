@@ -1,0 +1,191 @@
+/**
+ * The import job: read and verify the package, then — in ONE transaction, holding the
+ * target space's lock — resolve the target, plan against its current state, write every
+ * change in batches (keeping previous revisions), record the result and the audit event,
+ * and mark the job done. Any failure rolls everything back: the target is exactly as before.
+ */
+import type { Transaction } from 'kysely';
+import { assetChecksum } from '../core/canonical-json.js';
+import { DomainError } from '../core/errors.js';
+import { newAssetId } from '../core/ids.js';
+import { plan as makePlan, type Plan, type PlanItem, type PolicyMap } from '../core/plan.js';
+import { applyAccountOverride } from '../core/secret-fields.js';
+import type { AssetType } from '../core/asset-types.js';
+import { recordAudit } from '../store/audit.js';
+import { ConcurrentChangeError, insertAssets, loadTargetState, lockSpace, updateAssets, type AssetWrite } from '../store/asset-batch.js';
+import { deleteBlob } from '../store/blobs.js';
+import type { DB } from '../store/schema.js';
+import type { KeyRing } from '../secrets/key-ring.js';
+import type { ImportStep, JobDeps } from './job-deps.js';
+import type { JobContext } from './worker.js';
+import { overridesForPlan, parseAccountOverrides, prepareImport, toPlanSources, type OverrideEntry, type PreparedAsset, type PreparedImport } from './import-prepare.js';
+import { reportOf, type ImportReport } from './import-result.js';
+import { resolveTarget, type ImportTarget } from './import-target.js';
+import type { JobReason } from './job-types.js';
+import { getAsset } from '../store/assets.js';
+
+export interface ImportParams {
+  target: ImportTarget;
+  policy?: PolicyMap;
+  prefix?: { value: string; types: AssetType[] };
+  /** The account overrides (`file_account`), sealed with the key ring: they may hold plain-text secrets. */
+  accounts_sealed?: string;
+  expressions_blob_id?: string;
+  /** Who asked (for revisions and the audit trail). */
+  author: string;
+}
+
+export const sealOverrides = (keyring: KeyRing, overrides: unknown): string => keyring.encrypt(JSON.stringify(overrides));
+export const unsealOverrides = (keyring: KeyRing, sealed: string | undefined): OverrideEntry[] =>
+  sealed ? parseAccountOverrides(JSON.parse(keyring.decrypt(sealed)) as unknown) : [];
+
+export function planFor(prepared: PreparedImport, target: Awaited<ReturnType<typeof loadTargetState>>, params: Pick<ImportParams, 'policy' | 'prefix'>): Plan {
+  return makePlan({
+    side: prepared.side,
+    source: toPlanSources(prepared),
+    target: target.map((t) => ({ ...t, type: t.type as AssetType, refs: t.refs.map((r) => ({ type: r.type as AssetType, name: r.name })) })),
+    policy: params.policy,
+    prefix: params.prefix,
+    accountOverrides: overridesForPlan(prepared.overrides),
+  });
+}
+
+/** The plan's problems as job reasons (all of them). */
+export function planRefusal(p: Plan, report: ImportReport): DomainError {
+  const reasons: JobReason[] = p.problems.map((x) => ({ code: `plan.${x.code}`, message: x.message, ...(x.type ? { resource_type: x.type } : {}), ...(x.name ? { resource_name: x.name } : {}) }));
+  const conflictsOnly = p.problems.every((x) => x.code === 'conflict');
+  return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });
+}
+
+async function contentOf(a: PreparedAsset): Promise<Buffer | null> {
+  if (a.content !== undefined) return a.content;
+  if (!a.open) return null;
+  const parts: Buffer[] = [];
+  for await (const c of await a.open()) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+function withOverride(a: PreparedAsset, item: PlanItem, overrides: Map<string, OverrideEntry>, keyring: KeyRing): { body: unknown; sha256: string } {
+  const o = item.overrideFields?.length ? overrides.get(a.sourceId) : undefined;
+  if (!o) return { body: a.body, sha256: a.sha256 };
+  const body = applyAccountOverride(a.type, a.body, o.body, keyring, a.name);
+  return { body, sha256: assetChecksum({ body }) };
+}
+
+export async function applyPlan(
+  trx: Transaction<DB>,
+  args: { spaceId: string; plan: Plan; prepared: PreparedImport; keyring: KeyRing; jobId: string; author: string; progress: (p: number) => void; fault?: (step: ImportStep) => void },
+): Promise<Map<string, string>> {
+  const { plan, prepared, keyring } = args;
+  const bySource = new Map(prepared.assets.map((a) => [a.sourceId, a]));
+  const overrides = new Map(prepared.overrides.map((o) => [o.id, o]));
+  const creates: AssetWrite[] = [];
+  const updates: Array<AssetWrite & { revision: number }> = [];
+  const newIds = new Map<string, string>();
+  for (const item of plan.items) {
+    if (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update') continue;
+    const a = bySource.get(item.sourceId)!;
+    const { body, sha256 } = withOverride(a, item, overrides, keyring);
+    const w = { type: item.type, name: item.name, body, content: null as Buffer | null, refs: item.refs, sha256, status: item.status };
+    if (a.content !== null) w.content = await contentOf(a);
+    if (item.action === 'update') updates.push({ ...w, id: item.targetId!, revision: item.targetRevision! });
+    else {
+      const id = newAssetId();
+      newIds.set(item.sourceId, id);
+      creates.push({ ...w, id });
+    }
+  }
+  args.progress(0.6);
+  await insertAssets(trx, args.spaceId, creates, args.jobId, args.author);
+  args.fault?.('insert');
+  args.progress(0.75);
+  await updateAssets(trx, updates, args.jobId, args.author);
+  args.fault?.('update');
+  args.progress(0.85);
+  // Overrides for accounts the import otherwise leaves as they are.
+  const accountWrites: Array<AssetWrite & { revision: number }> = [];
+  for (const u of plan.accountUpdates) {
+    const row = await getAsset(trx, args.spaceId, u.targetId);
+    const o = overrides.get(u.overrideId);
+    if (!row || !o) continue;
+    const body = applyAccountOverride(u.type, row.body, o.body, keyring, row.name);
+    accountWrites.push({ id: row.id, type: row.type, name: row.name, body, content: null, refs: row.refs, sha256: assetChecksum({ body }), status: row.status, revision: u.targetRevision });
+  }
+  await updateAssets(trx, accountWrites, args.jobId, args.author);
+  args.fault?.('accounts');
+  return newIds;
+}
+
+async function dropInputs(db: JobDeps['database']['db'], ...ids: Array<string | null | undefined>): Promise<void> {
+  for (const id of ids) if (id) await deleteBlob(db, id).catch(() => undefined);
+}
+
+export function importHandler(deps: JobDeps) {
+  return async (ctx: JobContext): Promise<unknown> => {
+    const { job } = ctx;
+    const params = job.params as unknown as ImportParams;
+    const db = deps.database.db;
+    ctx.progress(0.05);
+    let decided = false;
+    let prepared: PreparedImport;
+    try {
+      const overrides = unsealOverrides(deps.keyring, params.accounts_sealed);
+      prepared = await prepareImport(db, deps.keyring, deps.config.limits, { packageBlobId: job.input_blob_id!, expressionsBlobId: params.expressions_blob_id, overrides });
+    } catch (e) {
+      if (e instanceof DomainError) await dropInputs(db, job.input_blob_id, params.expressions_blob_id);
+      throw e;
+    }
+    try {
+      ctx.progress(0.3);
+      ctx.signal.throwIfAborted();
+      const notices = prepared.notices.map((n) => ({ code: n.code, message: n.message, ...(n.name ? { name: n.name } : {}) }));
+      let refusal: DomainError | undefined;
+      try {
+        await db.transaction().execute(async (trx) => {
+          const target = await resolveTarget(trx, params.target, params.author);
+          deps.faults?.('target');
+          if (target.space.kind === 'instance' ? prepared.side !== 'roma' : prepared.side !== 'snaplogic') {
+            throw new DomainError('invalid_package', `A package of kind '${prepared.kind}' can't be imported into ${target.space.kind === 'instance' ? 'an instance' : target.space.kind === 'api_version' ? 'an API version' : 'a project'}.`);
+          }
+          await lockSpace(trx, target.space.id);
+          const state = await loadTargetState(trx, target.space.id);
+          const p = planFor(prepared, state, params);
+          deps.faults?.('plan');
+          ctx.progress(0.4);
+          const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
+          if (!p.ok) {
+            refusal = planRefusal(p, reportOf(p, { dryRun: false, spaceId: target.space.id, notices }));
+            throw refusal;
+          }
+          const newIds = await applyPlan(trx, { spaceId: target.space.id, plan: p, prepared, keyring: deps.keyring, jobId: job.id, author: params.author, progress: ctx.progress, fault: deps.faults });
+          const report = reportOf(p, { dryRun: false, spaceId: target.space.id, newIds, notices, createdSpace });
+          await recordAudit(trx, {
+            actor: params.author,
+            action: 'import.apply',
+            org_id: target.space.org_id,
+            space_id: target.space.id,
+            job_id: job.id,
+            details: { summary: p.summary, created_space: createdSpace },
+          });
+          deps.faults?.('audit');
+          await trx.updateTable('jobs').set({ space_id: target.space.id }).where('id', '=', job.id).execute();
+          ctx.signal.throwIfAborted();
+          await ctx.complete(trx, report);
+          deps.faults?.('complete');
+        });
+      } catch (e) {
+        if (e instanceof ConcurrentChangeError) throw new DomainError('conflict', 'Assets of the target changed while the import ran; nothing was written. Run the import again.');
+        throw refusal ?? e;
+      }
+      decided = true;
+      return undefined;
+    } catch (e) {
+      if (e instanceof DomainError) decided = true;
+      throw e;
+    } finally {
+      await prepared.close();
+      // The uploaded inputs are dropped once the import is decided (kept for a retry after a crash).
+      if (decided) await dropInputs(db, job.input_blob_id, params.expressions_blob_id);
+    }
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Turns an uploaded package (plus the optional expressions ZIP and account overrides)
+ * into the plan's source assets, with bodies as they will be stored: secrets this
+ * deployment can read are kept sealed, plain ones are sealed, unreadable ones dropped.
+ */
+import { basename } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Readable } from 'node:stream';
+import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
+import { assetChecksum, sha256Hex } from '../core/canonical-json.js';
+import { DomainError } from '../core/errors.js';
+import type { AccountOverride, AssetRef, PlanSourceAsset } from '../core/plan.js';
+import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../core/secret-fields.js';
+import type { Limits } from '../config/config.js';
+import type { KeyRing } from '../secrets/key-ring.js';
+import type { DB } from '../store/schema.js';
+import { expressionFileId, type PackageIndex } from '../package/package-reader.js';
+import type { PackageKind } from '../package/manifest.js';
+import { openBlobArchive, packageFailure, readBlobPackage } from './package-source.js';
+
+export interface PreparedAsset {
+  sourceId: string;
+  type: AssetType;
+  name: string;
+  status: 'enabled' | 'disabled';
+  refs: AssetRef[];
+  /** The body as it will be stored (sealed), or null for binary assets. */
+  body: unknown;
+  /** Binary content in memory, or undefined when it must be read with open(). */
+  content: Buffer | null | undefined;
+  open?: () => Promise<Readable>;
+  sha256: string;
+  undecryptable: string[];
+  /** Came from the expressions ZIP (file_expr). */
+  fromExpressions?: boolean;
+}
+
+export interface OverrideEntry {
+  id: string;
+  name?: string;
+  body: Record<string, unknown>;
+  fields: string[];
+}
+
+export interface PreparedImport {
+  kind: PackageKind;
+  side: 'roma' | 'snaplogic';
+  assets: PreparedAsset[];
+  overrides: OverrideEntry[];
+  /** Warnings from reading the inputs (e.g. a dropped duplicate expression file). */
+  notices: Array<{ code: string; message: string; name?: string }>;
+  keyIds: readonly string[];
+  close(): Promise<void>;
+}
+
+/** Drops secret values this deployment can't decrypt, so the account comes in without them. */
+function dropUnreadable(body: unknown, fields: readonly string[]): unknown {
+  if (fields.length === 0) return body;
+  const copy = JSON.parse(JSON.stringify(body)) as { property_map?: { settings?: Record<string, unknown> } };
+  const settings = copy.property_map?.settings;
+  if (settings) {
+    for (const [k, v] of Object.entries(settings)) {
+      if (!fields.includes(k)) continue;
+      settings[k] = typeof v === 'object' && v !== null ? { ...(v as Record<string, unknown>), value: null, encrypted: true, key_id: undefined } : { value: null, encrypted: true };
+      delete (settings[k] as Record<string, unknown>).key_id;
+    }
+  }
+  return copy;
+}
+
+export function prepareBody(type: AssetType, body: unknown, keyring: KeyRing): { body: unknown; undecryptable: string[] } {
+  if (assetTypeInfo(type).secretFields.length === 0 && findSecretFields(type, body).length === 0) return { body, undecryptable: [] };
+  const undecryptable = undecryptableSecretFields(type, body, keyring);
+  return { body: sealSecrets(type, dropUnreadable(body, undecryptable), keyring), undecryptable };
+}
+
+/** Parses `file_account` / `accounts`: our accounts template `{accounts: [...]}` or a bare list. */
+export function parseAccountOverrides(raw: unknown): OverrideEntry[] {
+  const list = Array.isArray(raw) ? raw : typeof raw === 'object' && raw !== null && Array.isArray((raw as { accounts?: unknown }).accounts) ? (raw as { accounts: unknown[] }).accounts : null;
+  if (!list) throw new DomainError('invalid_request', 'The account overrides must be {"accounts": [...]} (the shape of accounts_template.json) or a list of accounts.', { field: 'accounts' });
+  return list.map((a, i) => {
+    const acc = a as { snode_id?: unknown; id?: unknown; name?: unknown; property_map?: { settings?: unknown } };
+    const id = typeof acc?.snode_id === 'string' ? acc.snode_id : typeof acc?.id === 'string' ? acc.id : undefined;
+    if (!id) throw new DomainError('invalid_request', `accounts[${i}]: every account needs its snode_id (keep it as exported).`, { field: 'accounts' });
+    const settings = acc.property_map?.settings;
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+      throw new DomainError('invalid_request', `accounts[${i}] (${id}): needs property_map.settings, shaped as exported.`, { field: 'accounts' });
+    }
+    return { id, ...(typeof acc.name === 'string' ? { name: acc.name } : {}), body: a as Record<string, unknown>, fields: Object.keys(settings).sort() };
+  });
+}
+
+export const overridesForPlan = (o: readonly OverrideEntry[]): AccountOverride[] => o.map((x) => ({ id: x.id, ...(x.name ? { name: x.name } : {}), fields: x.fields }));
+
+/** Reads a `file_expr` ZIP: `.expr` files, folders flattened, the first of a name wins. */
+async function readExpressions(db: Kysely<DB>, blobId: string, limits: Limits): Promise<{ assets: PreparedAsset[]; notices: PreparedImport['notices'] }> {
+  const opened = await openBlobArchive(db, blobId, limits).catch((e: unknown) => {
+    throw packageFailure(e, 'The expressions ZIP') ?? e;
+  });
+  try {
+    const assets: PreparedAsset[] = [];
+    const notices: PreparedImport['notices'] = [];
+    const taken = new Map<string, string>();
+    for (const entry of opened.reader.entries) {
+      if (entry.isDirectory) continue;
+      const name = basename(entry.name);
+      if (!name.endsWith('.expr')) {
+        notices.push({ code: 'expression_ignored', message: `"${entry.name}" in the expressions ZIP is not an .expr file and was not imported.`, name: entry.name });
+        continue;
+      }
+      const first = taken.get(name);
+      if (first) {
+        notices.push({ code: 'expression_duplicate', message: `"${entry.name}" was not imported: "${first}" has the same file name and comes first in the archive.`, name });
+        continue;
+      }
+      taken.set(name, entry.name);
+      const content = await opened.reader.readBuffer(entry).catch((e: unknown) => {
+        throw packageFailure(e, 'The expressions ZIP') ?? e;
+      });
+      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, content, sha256: sha256Hex(content), undecryptable: [], fromExpressions: true });
+    }
+    return { assets, notices };
+  } finally {
+    await opened.close();
+  }
+}
+
+export async function prepareImport(
+  db: Kysely<DB>,
+  keyring: KeyRing,
+  limits: Limits,
+  input: { packageBlobId: string; expressionsBlobId?: string; overrides?: OverrideEntry[] },
+): Promise<PreparedImport> {
+  const { index, close } = await readBlobPackage(db, input.packageBlobId, limits);
+  try {
+    const assets = fromIndex(index, keyring);
+    const notices: PreparedImport['notices'] = [];
+    if (input.expressionsBlobId) {
+      const ex = await readExpressions(db, input.expressionsBlobId, limits);
+      notices.push(...ex.notices);
+      const names = new Set(ex.assets.map((a) => a.name));
+      // The expressions ZIP overwrites same-named expression files of the package.
+      const kept = assets.filter((a) => !(a.type === 'Expression' && names.has(a.name)));
+      assets.length = 0;
+      assets.push(...kept, ...ex.assets);
+    }
+    return { kind: index.manifest.kind, side: index.manifest.kind === 'instance' ? 'roma' : 'snaplogic', assets, overrides: input.overrides ?? [], notices, keyIds: index.keyIds, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
+  return index.assets.map((a) => {
+    const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
+    if (a.kind === 'json') {
+      const { body, undecryptable } = prepareBody(a.type, a.body, keyring);
+      return { ...base, body, content: null, sha256: assetChecksum({ body }), undecryptable };
+    }
+    return { ...base, body: null, content: a.content, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
+  });
+}
+
+export const toPlanSources = (p: PreparedImport): PlanSourceAsset[] =>
+  p.assets.map((a) => ({ id: a.sourceId, type: a.type, name: a.name, sha256: a.sha256, status: a.status, refs: a.refs, ...(a.undecryptable.length ? { undecryptableSecretFields: a.undecryptable } : {}) }));

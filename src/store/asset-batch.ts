@@ -1,0 +1,132 @@
+/**
+ * Batched asset writes for imports and undo: one statement per 500 rows
+ * (`INSERT … SELECT FROM unnest(…)`), never a round trip per asset. Binary assets (files)
+ * are written one statement each, as their size dominates anyway. Every write keeps the
+ * previous state in asset_revisions, tagged with the job.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { AssetRefRow, DB } from './schema.js';
+
+type Trx = Transaction<DB>;
+const BATCH = 500;
+
+export interface TargetAssetRow {
+  id: string;
+  type: string;
+  name: string;
+  sha256: string;
+  status: 'enabled' | 'disabled';
+  refs: AssetRefRow[];
+  revision: number;
+}
+
+/** The space's assets without bodies (what a plan needs). */
+export async function loadTargetState(trx: Trx | import('kysely').Kysely<DB>, spaceId: string): Promise<TargetAssetRow[]> {
+  const rows = await trx.selectFrom('assets').select(['id', 'type', 'name', 'sha256', 'status', 'refs', 'revision']).where('space_id', '=', spaceId).execute();
+  return rows.map((r) => ({ ...(r as unknown as TargetAssetRow), revision: Number(r.revision) }));
+}
+
+export interface AssetWrite {
+  id: string;
+  type: string;
+  name: string;
+  /** JSON body (already sealed), or null for binary assets. */
+  body: unknown;
+  content: Buffer | null;
+  refs: AssetRefRow[];
+  sha256: string;
+  status: 'enabled' | 'disabled';
+}
+
+function* chunks<T>(xs: readonly T[], n: number): Generator<T[]> {
+  for (let i = 0; i < xs.length; i += n) yield xs.slice(i, i + n);
+}
+
+/** Creates assets (and their creation tombstones, so an undo removes them). */
+export async function insertAssets(trx: Trx, spaceId: string, rows: readonly AssetWrite[], jobId: string | null, author: string | null): Promise<void> {
+  const json = rows.filter((r) => r.content === null);
+  for (const b of chunks(json, BATCH)) {
+    await sql`
+      INSERT INTO assets (id, space_id, type, name, body, content, refs, sha256, status, created_by, updated_by)
+      SELECT u.id, ${spaceId}, u.type, u.name, u.body::jsonb, NULL, u.refs::jsonb, u.sha256, u.status, ${author}, ${author}
+      FROM unnest(${b.map((r) => r.id)}::text[], ${b.map((r) => r.type)}::text[], ${b.map((r) => r.name)}::text[],
+                  ${b.map((r) => JSON.stringify(r.body))}::text[], ${b.map((r) => JSON.stringify(r.refs))}::text[],
+                  ${b.map((r) => r.sha256)}::text[], ${b.map((r) => r.status)}::text[])
+        AS u(id, type, name, body, refs, sha256, status)`.execute(trx);
+  }
+  for (const r of rows.filter((x) => x.content !== null)) {
+    await trx
+      .insertInto('assets')
+      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.body == null ? null : JSON.stringify(r.body), content: r.content, refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
+      .execute();
+  }
+  for (const b of chunks(rows, BATCH)) {
+    await sql`
+      INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, recorded_by)
+      SELECT u.id, ${spaceId}, ${jobId}, 0, false, u.type, u.name, ${author}
+      FROM unnest(${b.map((r) => r.id)}::text[], ${b.map((r) => r.type)}::text[], ${b.map((r) => r.name)}::text[]) AS u(id, type, name)`.execute(trx);
+  }
+}
+
+/** Copies the current state of these assets into asset_revisions. */
+export async function recordRevisions(trx: Trx, ids: readonly string[], jobId: string | null, author: string | null): Promise<void> {
+  for (const b of chunks(ids, BATCH)) {
+    await sql`
+      INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, body, content, refs, sha256, status, recorded_by)
+      SELECT id, space_id, ${jobId}, revision, true, type, name, body, content, refs, sha256, status, ${author}
+      FROM assets WHERE id = ANY(${b}::text[]) ORDER BY id`.execute(trx);
+  }
+}
+
+export class ConcurrentChangeError extends Error {
+  constructor(readonly expected: number, readonly changed: number) {
+    super(`${expected - changed} asset(s) changed while the operation ran`);
+  }
+}
+
+/**
+ * Updates existing assets to the given state, if each is still at `revision`; the
+ * previous state is kept as a revision. Throws ConcurrentChangeError otherwise.
+ */
+export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { revision: number }>, jobId: string | null, author: string | null): Promise<void> {
+  await recordRevisions(trx, rows.map((r) => r.id), jobId, author);
+  let changed = 0;
+  for (const b of chunks(rows.filter((r) => r.content === null), BATCH)) {
+    const r = await sql`
+      UPDATE assets SET body = u.body::jsonb, refs = u.refs::jsonb, sha256 = u.sha256, status = u.status,
+        revision = assets.revision + 1, updated_at = now(), updated_by = ${author}
+      FROM unnest(${b.map((x) => x.id)}::text[], ${b.map((x) => JSON.stringify(x.body))}::text[], ${b.map((x) => JSON.stringify(x.refs))}::text[],
+                  ${b.map((x) => x.sha256)}::text[], ${b.map((x) => x.status)}::text[], ${b.map((x) => x.revision)}::int[])
+        AS u(id, body, refs, sha256, status, rev)
+      WHERE assets.id = u.id AND assets.revision = u.rev`.execute(trx);
+    changed += Number(r.numAffectedRows ?? 0);
+  }
+  for (const x of rows.filter((r) => r.content !== null)) {
+    const r = await trx
+      .updateTable('assets')
+      .set({ body: x.body == null ? null : JSON.stringify(x.body), content: x.content, refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
+      .where('id', '=', x.id)
+      .where('revision', '=', x.revision)
+      .executeTakeFirst();
+    changed += Number(r.numUpdatedRows);
+  }
+  if (changed !== rows.length) throw new ConcurrentChangeError(rows.length, changed);
+}
+
+/** Deletes assets still at the given revisions, keeping their state as revisions. */
+export async function deleteAssets(trx: Trx, rows: ReadonlyArray<{ id: string; revision: number }>, jobId: string | null, author: string | null): Promise<void> {
+  await recordRevisions(trx, rows.map((r) => r.id), jobId, author);
+  let changed = 0;
+  for (const b of chunks(rows, BATCH)) {
+    const r = await sql`
+      DELETE FROM assets USING unnest(${b.map((x) => x.id)}::text[], ${b.map((x) => x.revision)}::int[]) AS u(id, rev)
+      WHERE assets.id = u.id AND assets.revision = u.rev`.execute(trx);
+    changed += Number(r.numAffectedRows ?? 0);
+  }
+  if (changed !== rows.length) throw new ConcurrentChangeError(rows.length, changed);
+}
+
+/** Takes the space's write lock for the rest of the transaction: imports into one space never interleave. */
+export async function lockSpace(trx: Trx, spaceId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`assetport:space:${spaceId}`}))`.execute(trx);
+}

@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { download, multipart, request, startTestApp, waitJob, type TestApp } from '../helpers/app.js';
+import { buildPackage } from '../helpers/packages.js';
+import { snapshot } from '../helpers/fixtures.js';
+import { KeyRing } from '../../src/secrets/key-ring.js';
+import { TASK_WITHOUT_PIPELINE_WARNING } from '../../src/core/plan.js';
+import type { ImportStep } from '../../src/jobs/job-deps.js';
+
+type J = Record<string, unknown>;
+const accountBody = (pw: string) => ({ class_id: 'com.example.db', property_map: { info: { label: { value: 'db' } }, settings: { username: { value: 'app' }, password: { value: pw } } } });
+
+describe('import rules', () => {
+  let s: TestApp;
+  let orgN = 0;
+  const call = (m: string, p: string, o: Parameters<typeof request>[3] = {}) => request(s.url, m, p, { token: s.adminToken, ...o });
+  const newSpace = async (kind: 'instance' | 'version' = 'version'): Promise<string> => {
+    const org = `org${++orgN}`;
+    await call('POST', '/api/v1/orgs', { json: { name: org } });
+    if (kind === 'instance') return (await call('POST', `/api/v1/orgs/${org}/instances`, { json: { name: 'i' } })).body.space_id as string;
+    await call('POST', `/api/v1/orgs/${org}/apis`, { json: { name: 'A' } });
+    return (await call('POST', `/api/v1/orgs/${org}/apis/A/versions`, { json: { name: '1.0' } })).body.space_id as string;
+  };
+  const importInto = async (space: string, files: Record<string, Buffer>, json: J = {}, query = ''): Promise<J> => {
+    const r = await call('POST', `/api/v1/spaces/${space}/imports${query}`, { body: multipart(files, json) });
+    expect(r.status, r.text).toBe(202);
+    return waitJob(s.url, s.adminToken, r.body.job_id as string);
+  };
+  const items = (job: J) => (job.result as { items: J[] }).items;
+
+  beforeAll(async () => {
+    s = await startTestApp({ ASSETPORT_JOB_MAX_ATTEMPTS: '1' }, { worker: true });
+  });
+  afterAll(() => s.close());
+
+  it('policy fail: every conflict is reported at once and nothing is written', async () => {
+    const space = await newSpace();
+    await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Pipeline', name: 'p1', body: { v: 'local' } } });
+    await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Pipeline', name: 'p2', body: { v: 'local' } } });
+    const before = await snapshot(s.url, s.adminToken, space);
+    const pkg = await buildPackage('api_version', [{ type: 'Pipeline', name: 'p1', body: { v: 'new' } }, { type: 'Pipeline', name: 'p2', body: { v: 'new' } }, { type: 'Pipeline', name: 'p3' }]);
+    const job = await importInto(space, { package: pkg }, { options: { policy: { Pipeline: 'fail' } } });
+    expect(job.state).toBe('FAILED');
+    expect((job.reasons as J[]).map((r) => r.code)).toEqual(['plan.conflict', 'plan.conflict']);
+    expect(await snapshot(s.url, s.adminToken, space)).toEqual(before);
+  });
+
+  it('policies keep, overwrite and skip-as-failed', async () => {
+    const space = await newSpace();
+    for (const n of ['k', 'o', 's']) await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Pipeline', name: n, body: { v: 'local' } } });
+    const pkg = await buildPackage('api_version', ['k', 'o', 's'].map((n) => ({ type: 'Pipeline' as const, name: n, body: { v: 'new' } })));
+    const keep = await importInto(space, { package: pkg }, {}, '?policy=keep');
+    expect(items(keep).map((i) => i.action)).toEqual(['keep', 'keep', 'keep']);
+    const skip = await importInto(space, { package: pkg }, {}, '?policy=skip-as-failed');
+    expect(items(skip).map((i) => i.failed)).toEqual(Array(3).fill({ status_code: 409, reason: expect.stringContaining('already exists') }));
+    const ow = await importInto(space, { package: pkg }, {}, '?policy=Pipeline:overwrite');
+    expect(items(ow).map((i) => i.action)).toEqual(['update', 'update', 'update']);
+    const snap = await snapshot(s.url, s.adminToken, space);
+    expect(snap['Pipeline/o']!.body).toEqual({ v: 'new' });
+  });
+
+  it('an unresolved reference imports the asset disabled, with the SnapLogic task warning', async () => {
+    const space = await newSpace();
+    const pkg = await buildPackage('api_version', [{ type: 'Task', name: 'books', refs: [{ type: 'Pipeline', name: 'missing' }] }]);
+    const job = await importInto(space, { package: pkg });
+    expect(job.state).toBe('SUCCEEDED');
+    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'unresolved_reference', message: TASK_WITHOUT_PIPELINE_WARNING }] });
+    expect((await snapshot(s.url, s.adminToken, space))['Task/books']!.status).toBe('disabled');
+  });
+
+  it('a prefix renames applications and tasks and rewrites references to them', async () => {
+    const space = await newSpace('instance');
+    const pkg = await buildPackage('instance', [
+      { type: 'application', name: 'orders' },
+      { type: 'datasource', name: 'db', refs: [{ type: 'application', name: 'orders' }] },
+      { type: 'task', name: 'sync', refs: [{ type: 'datasource', name: 'db' }] },
+    ]);
+    const job = await importInto(space, { package: pkg }, { options: { prefix: 'dev_' } });
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    const snap = await snapshot(s.url, s.adminToken, space);
+    expect(Object.keys(snap).sort()).toEqual(['application/dev_orders', 'datasource/db', 'task/dev_sync']);
+    expect(snap['datasource/db']!.refs).toEqual([{ type: 'application', name: 'dev_orders' }]);
+    expect(items(job).find((i) => i.name === 'dev_orders')!.action).toBe('rename');
+  });
+
+  it('create_new imports into a new numbered version', async () => {
+    const space = await newSpace();
+    const pkg = await buildPackage('api_version', [{ type: 'Policy', name: 'p' }]);
+    const job = await importInto(space, { package: pkg }, {}, '?create_new=true');
+    expect(job.state).toBe('SUCCEEDED');
+    const created = (job.result as { created_space: { name: string; space_id: string } }).created_space;
+    expect(created.name).toBe('1.01');
+    expect(Object.keys(await snapshot(s.url, s.adminToken, created.space_id))).toEqual(['Policy/p']);
+    expect(await snapshot(s.url, s.adminToken, space)).toEqual({});
+    const again = await importInto(space, { package: pkg }, {}, '?create_new=true');
+    expect((again.result as { created_space: { name: string } }).created_space.name).toBe('1.02');
+  });
+
+  it('secrets across deployments: without the key the account comes in disabled and without them; overrides supply them', async () => {
+    const other = KeyRing.fromMasterKeys([randomBytes(32)]);
+    const foreign = { ...accountBody(other.encrypt('foreign-pw')) };
+    (foreign.property_map.settings.password as J) = { value: other.encrypt('foreign-pw'), encrypted: true, key_id: other.currentKeyId };
+    const accId = 'a'.repeat(24);
+    const pkg = await buildPackage('api_version', [{ id: accId, type: 'Account', name: 'db', body: foreign }], { keyIds: [other.currentKeyId] });
+    const space = await newSpace();
+    const job = await importInto(space, { package: pkg });
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', fields: ['password'] }] });
+    const row = await s.t.database.db.selectFrom('assets').select('body').where('space_id', '=', space).executeTakeFirstOrThrow();
+    expect(JSON.stringify(row.body)).not.toContain('$ap1$');
+
+    // The same package with file_account overrides: plain text in, encrypted under this deployment's key.
+    const space2 = await newSpace();
+    const accounts = { accounts: [{ snode_id: accId, name: 'db', path: '/x/db', class_id: 'com.example.db', property_map: { settings: { username: { value: 'app' }, password: { value: 'plain-override-pw' } } } }] };
+    const job2 = await importInto(space2, { package: pkg }, { accounts });
+    expect(job2.state, JSON.stringify(job2.reasons)).toBe('SUCCEEDED');
+    expect(items(job2)[0]).toMatchObject({ status: 'enabled', warnings: [] });
+    expect(JSON.stringify(job2)).not.toContain('plain-override-pw');
+    const row2 = await s.t.database.db.selectFrom('assets').select('body').where('space_id', '=', space2).executeTakeFirstOrThrow();
+    const pw = (row2.body as { property_map: { settings: { password: { value: string } } } }).property_map.settings.password.value;
+    expect(s.keyring.decrypt(pw)).toBe('plain-override-pw');
+    const jobRow = await s.t.database.db.selectFrom('jobs').select('params').where('id', '=', job2.id as string).executeTakeFirstOrThrow();
+    expect(JSON.stringify(jobRow.params)).not.toContain('plain-override-pw');
+
+    // An override that matches no account is an error, never ignored.
+    const job3 = await importInto(await newSpace(), { package: pkg }, { accounts: { accounts: [{ ...accounts.accounts[0]!, snode_id: 'b'.repeat(24) }] } });
+    expect(job3.state).toBe('FAILED');
+    expect((job3.reasons as J[]).map((r) => r.code)).toContain('plan.override_unmatched');
+  });
+
+  it('the expressions ZIP is flattened, the first of a name wins, and a warning names the one dropped', async () => {
+    const space = await newSpace();
+    const pkg = await buildPackage('api_version', [{ type: 'Pipeline', name: 'p' }]);
+    const { ZipWriter } = await import('../../src/package/archive-writer.js');
+    const parts: Buffer[] = [];
+    const zw = new ZipWriter((c: Buffer) => void parts.push(Buffer.from(c)));
+    await zw.addBuffer('a/lib.expr', Buffer.from('first'));
+    await zw.addBuffer('b/lib.expr', Buffer.from('second'));
+    await zw.addBuffer('other.expr', Buffer.from('other'));
+    await zw.finish();
+    const job = await importInto(space, { package: pkg, expressions: Buffer.concat(parts) });
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    const snap = await snapshot(s.url, s.adminToken, space);
+    expect(Buffer.from(snap['Expression/lib.expr']!.content as string, 'base64').toString()).toBe('first');
+    expect(snap['Expression/other.expr']).toBeDefined();
+    expect(((job.result as { warnings: J[] }).warnings).find((w) => w.code === 'expression_duplicate')!.message).toContain('b/lib.expr');
+  });
+
+  it('refuses hostile or broken packages with a stable code, writing nothing', async () => {
+    const space = await newSpace();
+    const { zipOf } = await import('../helpers/raw-zip.js');
+    const traversal = zipOf([{ name: '../evil.json', data: Buffer.from('{}') }]);
+    const job = await importInto(space, { package: traversal });
+    expect(job.state).toBe('FAILED');
+    expect((job.reasons as J[])[0]!.code).toBe('archive.unsafe_name');
+    const noManifest = zipOf([{ name: 'readme.txt', data: Buffer.from('hi') }]);
+    const job2 = await importInto(space, { package: noManifest });
+    expect((job2.reasons as J[])[0]!.code).toBe('package.manifest_missing');
+    expect(await snapshot(s.url, s.adminToken, space)).toEqual({});
+  });
+
+  it('streams progress and state as Server-Sent Events', async () => {
+    const space = await newSpace();
+    const pkg = await buildPackage('api_version', Array.from({ length: 50 }, (_, i) => ({ type: 'Pipeline' as const, name: `p${i}` })));
+    const r = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }) });
+    const ev = await fetch(`${s.url}/api/v1/jobs/${r.body.job_id as string}/events?interval_ms=50`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+    expect(ev.headers.get('content-type')).toBe('text/event-stream');
+    const text = await ev.text();
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]!) as J }));
+    expect(events[0]!.event).toBe('state');
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { state: 'SUCCEEDED', progress: 1 } });
+  });
+});
+
+describe('import uploads', () => {
+  let s: TestApp;
+  let space: string;
+  const call = (m: string, p: string, o: Parameters<typeof request>[3] = {}) => request(s.url, m, p, { token: s.adminToken, ...o });
+  const blobCount = async () => (await s.t.database.db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const jobCount = async () => (await s.t.database.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+
+  beforeAll(async () => {
+    s = await startTestApp({ ASSETPORT_MAX_UPLOAD: '64KiB' });
+    await call('POST', '/api/v1/orgs', { json: { name: 'up' } });
+    space = (await call('POST', '/api/v1/orgs/up/instances', { json: { name: 'i' } })).body.space_id as string;
+  });
+  afterAll(() => s.close());
+
+  it('refuses what is not a ZIP, an upload over the limit, extra or missing parts, and a JSON body: no blob, no job', async () => {
+    const pkg = await buildPackage('instance', [{ type: 'application', name: 'a' }]);
+    const notZip = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: Buffer.from('this is not a zip at all') }) });
+    expect(notZip.status).toBe(422);
+    expect(notZip.body).toMatchObject({ code: 'invalid_package', problem_code: 'archive.not_zip' });
+    const big = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: Buffer.concat([pkg, randomBytes(70 * 1024)]) }) });
+    expect(big.status).toBe(413);
+    const extra = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg, surprise: pkg }) });
+    expect(extra.status).toBe(400);
+    const missing = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({}, { options: {} }) });
+    expect(missing.status).toBe(400);
+    const json = await call('POST', `/api/v1/spaces/${space}/imports`, { json: { package: 'x' } });
+    expect(json.status).toBe(415);
+    const badOpt = await call('POST', `/api/v1/spaces/${space}/imports?policy=destroy`, { body: multipart({ package: pkg }) });
+    expect(badOpt.status).toBe(400);
+    const badType = await call('POST', `/api/v1/spaces/${space}/imports?policy=Pipeline:keep`, { body: multipart({ package: pkg }) });
+    expect(badType.status).toBe(400);
+    expect(await blobCount()).toBe(0);
+    expect(await jobCount()).toBe(0);
+  });
+
+  it('a client that disconnects mid-upload leaves no blob and no job', async () => {
+    const net = await import('node:net');
+    const u = new URL(s.url);
+    const boundary = 'xxBOUNDARYxx';
+    await new Promise<void>((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname, () => {
+        sock.write(`POST /api/v1/spaces/${space}/imports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.adminToken}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n`);
+        sock.write(`--${boundary}\r\nContent-Disposition: form-data; name="package"; filename="p.zip"\r\nContent-Type: application/zip\r\n\r\nPK\u0003\u0004${'x'.repeat(20000)}`);
+        setTimeout(() => {
+          sock.destroy();
+          resolve();
+        }, 300);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await blobCount()).toBe(0);
+    expect(await jobCount()).toBe(0);
+  });
+
+  it('one asset job per user: a second import while one is queued is 409, and read-only users are refused', async () => {
+    const pkg = await buildPackage('instance', [{ type: 'application', name: 'a' }]);
+    const first = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }) });
+    expect(first.status).toBe(202);
+    const second = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }) });
+    expect(second.status).toBe(409);
+    expect(second.body.code).toBe('job_running');
+    expect(await blobCount()).toBe(1);
+    await call('POST', '/api/v1/users', { json: { name: 'reader', password: 'reader-pass' } });
+    await call('POST', `/api/v1/spaces/${space}/grants`, { json: { user: 'reader', perms: 'R' } });
+    const tok = (await request(s.url, 'POST', '/api/v1/tokens', { json: { user: 'reader', password: 'reader-pass' } })).body.token as string;
+    const ro = await request(s.url, 'POST', `/api/v1/spaces/${space}/imports`, { token: tok, body: multipart({ package: pkg }) });
+    expect(ro.status).toBe(403);
+    expect(await blobCount()).toBe(1);
+    const job = await request(s.url, 'GET', `/api/v1/jobs/${first.body.job_id as string}`, { token: tok });
+    expect(job.body).toMatchObject({ state: 'QUEUED', kind: 'import' });
+    const nope = await download(s.url, `/api/v1/jobs/${first.body.job_id as string}/archive`, s.adminToken);
+    expect(nope.status).toBe(404);
+  });
+});
+
+describe('fault injection: an error at any step of an import leaves the target exactly as before', () => {
+  const steps: ImportStep[] = ['target', 'plan', 'insert', 'update', 'accounts', 'audit', 'complete'];
+  let s: TestApp;
+  let failAt: ImportStep | undefined;
+  beforeAll(async () => {
+    s = await startTestApp({ ASSETPORT_JOB_MAX_ATTEMPTS: '1' }, { worker: true, faults: (step) => { if (step === failAt) throw new Error(`injected fault at ${step}`); } });
+  });
+  afterAll(() => s.close());
+
+  it.each(steps)('fails at %s', async (step) => {
+    const call = (m: string, p: string, o: Parameters<typeof request>[3] = {}) => request(s.url, m, p, { token: s.adminToken, ...o });
+    const org = `fault-${step}`;
+    await call('POST', '/api/v1/orgs', { json: { name: org } });
+    await call('POST', `/api/v1/orgs/${org}/apis`, { json: { name: 'A' } });
+    const space = (await call('POST', `/api/v1/orgs/${org}/apis/A/versions`, { json: { name: '1' } })).body.space_id as string;
+    await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Pipeline', name: 'existing', body: { v: 1 } } });
+    const acc = await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Account', name: 'acc', body: accountBody('old-pw') } });
+    const dump = async () => {
+      const db = s.t.database.db;
+      return {
+        assets: await db.selectFrom('assets').selectAll().where('space_id', '=', space).orderBy('id').execute(),
+        revisions: await db.selectFrom('asset_revisions').selectAll().where('space_id', '=', space).orderBy('id').execute(),
+        spaces: await db.selectFrom('spaces').selectAll().orderBy('id').execute(),
+        audit: await db.selectFrom('audit_events').select(['action', 'space_id']).where('action', 'like', 'import%').execute(),
+      };
+    };
+    const before = await dump();
+    const pkg = await buildPackage('api_version', [{ type: 'Pipeline', name: 'existing', body: { v: 2 } }, { type: 'Pipeline', name: 'new', body: {} }]);
+    const accounts = { accounts: [{ snode_id: acc.body.id, name: 'acc', path: '/x', class_id: 'com.example.db', property_map: { settings: { username: { value: 'app' }, password: { value: 'new-pw' } } } }] };
+    failAt = step;
+    const r = await call('POST', `/api/v1/spaces/${space}/imports?policy=overwrite`, { body: multipart({ package: pkg }, { accounts }) });
+    const job = await waitJob(s.url, s.adminToken, r.body.job_id as string);
+    failAt = undefined;
+    expect(job.state).toBe('FAILED');
+    expect(await dump()).toEqual(before);
+  });
+});
