@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const c = loadConfig({}, '/srv');
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: '/srv/.assetport', databaseUrl: undefined, adminUser: 'admin', logLevel: 'info' });
     expect(c.pgliteDir).toBe('/srv/.assetport/pgdata');
-    expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10000, entryBytes: 67108864, ratio: 200, pathBytes: 1024 });
+    expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10100, entryBytes: 67108864, ratio: 200, pathBytes: 1024 });
   });
 
   it('reads every variable', () => {

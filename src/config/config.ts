@@ -122,7 +122,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       jsonBodyBytes: size(env, 'ASSETPORT_MAX_JSON_BODY', 1024 ** 2),
       uploadBytes: size(env, 'ASSETPORT_MAX_UPLOAD', 256 * 1024 ** 2),
       unpackedBytes: size(env, 'ASSETPORT_MAX_UNPACKED', 1024 ** 3),
-      entries: int(env, 'ASSETPORT_MAX_ENTRIES', 10_000, 1, 1_000_000),
+      entries: int(env, 'ASSETPORT_MAX_ENTRIES', 10_100, 1, 1_000_000),
       entryBytes: size(env, 'ASSETPORT_MAX_ENTRY', 64 * 1024 ** 2),
       ratio: int(env, 'ASSETPORT_MAX_RATIO', 200, 1, 100_000),
       pathBytes: int(env, 'ASSETPORT_MAX_PATH', 1024, 16, 65_535),

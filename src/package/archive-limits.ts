@@ -28,7 +28,8 @@ export const GiB = 1024 * MiB;
 export const RATIO_FLOOR_BYTES = 64 * KiB;
 
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = Object.freeze({
-  maxEntries: 10_000,
+  // 10,000 assets, plus room for manifest.json, accounts_template.json and folder entries.
+  maxEntries: 10_100,
   maxUnpackedBytes: 1 * GiB,
   maxEntryBytes: 64 * MiB,
   maxRatio: 200,
