@@ -17,7 +17,7 @@ describe('docs/package-format.md', () => {
 
   it('states the default limits', () => {
     expect(DEFAULT_ARCHIVE_LIMITS).toEqual({ maxEntries: 10_100, maxUnpackedBytes: 1024 ** 3, maxEntryBytes: 64 * 1024 ** 2, maxRatio: 200, maxPathBytes: 1024 });
-    for (const s of ['| 10,100 (10,000 assets '| 1 GiB |', '| 64 MiB |', '| 200 : 1 |', '| 1,024 bytes |']) expect(doc).toContain(s);
+    for (const s of ['| 10,100 (10,000 assets', '| 1 GiB |', '| 64 MiB |', '| 200 : 1 |', '| 1,024 bytes |']) expect(doc).toContain(s);
   });
 
   it('has an example manifest that, with the files it describes, is a valid package', async () => {
