@@ -14,35 +14,14 @@ import { ZipWriter } from '../src/package/archive-writer.js';
 import type { PackageSource } from '../src/package/manifest.js';
 import { readPackage } from '../src/package/package-reader.js';
 import { writePackage, type PackageAssetInput } from '../src/package/package-writer.js';
+import { syntheticBodies } from './synthetic.js';
 
 const N = Number(process.argv[2] ?? 10_000);
 const RUNS = 5;
 // N assets + manifest.json: one more entry than the default limit of 10,000 allows.
 const LIMITS = { maxEntries: N + 10 };
 
-// Deterministic pseudo-random content from a small vocabulary, so bodies compress like
-// real pipeline JSON (DESIGN.md's sample: 17.4 MB of JSON → 3.8 MB zipped), not like noise.
-let seed = 42;
-const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-const VOCAB = Array.from({ length: 40 }, (_, i) => (i * 7919).toString(36) + ['order', 'customer', 'item', 'price', 'status', 'region'][i % 6]);
-const word = (): string => VOCAB[Math.floor(rnd() * VOCAB.length)] as string;
-const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
-
-function body(i: number): unknown {
-  const snaps: Record<string, unknown> = {};
-  for (let s = 0; s < 5; s++) {
-    snaps[`snap-${s}`] = {
-      class_id: `com-snaplogic-snaps-transform-${word()}`,
-      instance_version: 1 + (s % 3),
-      property_map: {
-        info: { label: { value: `${word()} ${word()}` } },
-        settings: { expression: { value: `$${word()}.${word()} == '${word()}'`, expression: true }, passThrough: { value: s % 2 === 0 } },
-        view_serial: 100 + s,
-      },
-    };
-  }
-  return { snode_id: hex(24), name: `pipeline ${i}`, path: `/acme/apim/orders/1.0/${word()}`, render_map: { x: Math.floor(rnd() * 1000), y: Math.floor(rnd() * 1000) }, snap_map: snaps };
-}
+const body = syntheticBodies();
 
 const source: PackageSource = { org_id: 'a'.repeat(32), org_name: 'acme', space_id: 'b'.repeat(32), space_name: 'orders/1.0', kind: 'api_version' };
 const ids = Array.from({ length: N }, (_, i) => i.toString(16).padStart(24, '0'));
