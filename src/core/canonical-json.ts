@@ -1,7 +1,4 @@
-/**
- * Canonical JSON: object keys sorted (by UTF-16 code units), no white space. PostgreSQL's
- * jsonb does not keep key order, so every checksum of a JSON asset is taken over this form.
- */
+/** Canonical JSON: object keys sorted (by UTF-16 code units), no white space. */
 import { createHash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
@@ -20,9 +17,12 @@ export function canonicalJson(value: unknown): string {
 
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-/** The checksum of an asset: of its canonical JSON body, or of its raw bytes. */
+/**
+ * The checksum of an asset: the SHA-256 of its JSON text exactly as stored (bodies are
+ * kept as the text they were written with, see migration 002), or of its raw bytes.
+ */
 export const assetChecksum = (asset: { body?: unknown; content?: Uint8Array | null }): string =>
-  asset.content ? sha256Hex(asset.content) : sha256Hex(canonicalJson(asset.body ?? null));
+  asset.content ? sha256Hex(asset.content) : sha256Hex(JSON.stringify(asset.body ?? null));
 
 /** A string PostgreSQL can store: no NUL character, no unpaired UTF-16 surrogate. */
 export function textProblem(s: string, where: string): string | null {

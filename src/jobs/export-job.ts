@@ -3,7 +3,7 @@
  * to) written as a package into a blob, streamed: assets are read in batches and the ZIP
  * goes to the database chunk by chunk.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
 import { DomainError } from '../core/errors.js';
 import { secretKeyIds } from '../core/secret-fields.js';
@@ -69,10 +69,18 @@ export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_
   return { ids: all.filter((a) => chosen.has(a.id)).map((a) => a.id), missing };
 }
 
-async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<AssetRow> {
+/** The assets with their bodies as stored text (exported byte for byte), a batch per query. */
+async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<AssetRow & { body_text: string | null }> {
   for (let i = 0; i < ids.length; i += BATCH) {
-    const rows = await db.selectFrom('assets').selectAll().where('id', 'in', ids.slice(i, i + BATCH)).orderBy('type').orderBy('name').execute();
-    for (const r of rows) yield normalizeAsset(r as Record<string, unknown>);
+    const rows = await db
+      .selectFrom('assets')
+      .select(['id', 'space_id', 'type', 'name', 'content', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'])
+      .select(sql<string | null>`body::text`.as('body_text'))
+      .where('id', 'in', ids.slice(i, i + BATCH))
+      .orderBy('type')
+      .orderBy('name')
+      .execute();
+    for (const r of rows) yield { ...normalizeAsset({ ...r, body: null } as Record<string, unknown>), body_text: r.body_text };
     onBatch(Math.min(ids.length, i + BATCH));
   }
 }
@@ -109,7 +117,7 @@ export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: r
       counts[a.type] = (counts[a.type] ?? 0) + 1;
       const base = { id: a.id, type: a.type as AssetType, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type as AssetType, name: r.name })) };
       if (assetTypeInfo(a.type as AssetType).content === 'binary') yield { ...base, content: a.content ?? Buffer.alloc(0) };
-      else yield { ...base, body: a.body ?? {} };
+      else yield { ...base, text: a.body_text ?? '{}' };
     }
   }
   await writePackage((chunk) => sink.write(chunk), {

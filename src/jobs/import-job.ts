@@ -5,7 +5,7 @@
  * and mark the job done. Any failure rolls everything back: the target is exactly as before.
  */
 import type { Transaction } from 'kysely';
-import { assetChecksum } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/canonical-json.js';
 import { DomainError } from '../core/errors.js';
 import { newAssetId } from '../core/ids.js';
 import { plan as makePlan, type Plan, type PlanItem, type PolicyMap } from '../core/plan.js';
@@ -65,11 +65,11 @@ async function contentOf(a: PreparedAsset): Promise<Buffer | null> {
   return Buffer.concat(parts);
 }
 
-function withOverride(a: PreparedAsset, item: PlanItem, overrides: Map<string, OverrideEntry>, keyring: KeyRing): { body: unknown; sha256: string } {
+function withOverride(a: PreparedAsset, item: PlanItem, overrides: Map<string, OverrideEntry>, keyring: KeyRing): { bodyText: string | null; sha256: string } {
   const o = item.overrideFields?.length ? overrides.get(a.sourceId) : undefined;
-  if (!o) return { body: a.body, sha256: a.sha256 };
-  const body = applyAccountOverride(a.type, a.body, o.body, keyring, a.name);
-  return { body, sha256: assetChecksum({ body }) };
+  if (!o) return { bodyText: a.bodyText, sha256: a.sha256 };
+  const text = JSON.stringify(applyAccountOverride(a.type, a.body, o.body, keyring, a.name));
+  return { bodyText: text, sha256: sha256Hex(text) };
 }
 
 export async function applyPlan(
@@ -85,8 +85,8 @@ export async function applyPlan(
   for (const item of plan.items) {
     if (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update') continue;
     const a = bySource.get(item.sourceId)!;
-    const { body, sha256 } = withOverride(a, item, overrides, keyring);
-    const w = { type: item.type, name: item.name, body, content: null as Buffer | null, refs: item.refs, sha256, status: item.status };
+    const { bodyText, sha256 } = withOverride(a, item, overrides, keyring);
+    const w = { type: item.type, name: item.name, bodyText, content: null as Buffer | null, refs: item.refs, sha256, status: item.status };
     if (a.content !== null) w.content = await contentOf(a);
     if (item.action === 'update') updates.push({ ...w, id: item.targetId!, revision: item.targetRevision! });
     else {
@@ -108,8 +108,8 @@ export async function applyPlan(
     const row = await getAsset(trx, args.spaceId, u.targetId);
     const o = overrides.get(u.overrideId);
     if (!row || !o) continue;
-    const body = applyAccountOverride(u.type, row.body, o.body, keyring, row.name);
-    accountWrites.push({ id: row.id, type: row.type, name: row.name, body, content: null, refs: row.refs, sha256: assetChecksum({ body }), status: row.status, revision: u.targetRevision });
+    const text = JSON.stringify(applyAccountOverride(u.type, row.body, o.body, keyring, row.name));
+    accountWrites.push({ id: row.id, type: row.type, name: row.name, bodyText: text, content: null, refs: row.refs, sha256: sha256Hex(text), status: row.status, revision: u.targetRevision });
   }
   await updateAssets(trx, accountWrites, args.jobId, args.author);
   args.fault?.('accounts');

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Readable } from 'node:stream';
 import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
-import { assetChecksum, sha256Hex } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/canonical-json.js';
 import { DomainError } from '../core/errors.js';
 import type { AccountOverride, AssetRef, PlanSourceAsset } from '../core/plan.js';
 import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../core/secret-fields.js';
@@ -26,6 +26,8 @@ export interface PreparedAsset {
   refs: AssetRef[];
   /** The body as it will be stored (sealed), or null for binary assets. */
   body: unknown;
+  /** That body as the exact text to store (its SHA-256 is `sha256`). */
+  bodyText: string | null;
   /** Binary content in memory, or undefined when it must be read with open(). */
   content: Buffer | null | undefined;
   open?: () => Promise<Readable>;
@@ -68,10 +70,17 @@ function dropUnreadable(body: unknown, fields: readonly string[]): unknown {
   return copy;
 }
 
-export function prepareBody(type: AssetType, body: unknown, keyring: KeyRing): { body: unknown; undecryptable: string[] } {
-  if (assetTypeInfo(type).secretFields.length === 0 && findSecretFields(type, body).length === 0) return { body, undecryptable: [] };
+/**
+ * The body to store for a JSON asset and its exact text. Types without secrets keep the
+ * package's text byte for byte; for the others, plain secrets are sealed and unreadable
+ * ones dropped (the text is kept when that changes nothing).
+ */
+export function prepareBody(type: AssetType, body: unknown, text: string, keyring: KeyRing): { body: unknown; text: string; undecryptable: string[] } {
+  if (assetTypeInfo(type).secretFields.length === 0 || findSecretFields(type, body).length === 0) return { body, text, undecryptable: [] };
   const undecryptable = undecryptableSecretFields(type, body, keyring);
-  return { body: sealSecrets(type, dropUnreadable(body, undecryptable), keyring), undecryptable };
+  const sealed = sealSecrets(type, dropUnreadable(body, undecryptable), keyring);
+  const sealedText = JSON.stringify(sealed);
+  return { body: sealed, text: sealedText === JSON.stringify(body) ? text : sealedText, undecryptable };
 }
 
 /** Parses `file_account` / `accounts`: our accounts template `{accounts: [...]}` or a bare list. */
@@ -117,7 +126,7 @@ async function readExpressions(db: Kysely<DB>, blobId: string, limits: Limits): 
       const content = await opened.reader.readBuffer(entry).catch((e: unknown) => {
         throw packageFailure(e, 'The expressions ZIP') ?? e;
       });
-      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, content, sha256: sha256Hex(content), undecryptable: [], fromExpressions: true });
+      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, bodyText: null, content, sha256: sha256Hex(content), undecryptable: [], fromExpressions: true });
     }
     return { assets, notices };
   } finally {
@@ -155,10 +164,10 @@ function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
   return index.assets.map((a) => {
     const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
     if (a.kind === 'json') {
-      const { body, undecryptable } = prepareBody(a.type, a.body, keyring);
-      return { ...base, body, content: null, sha256: assetChecksum({ body }), undecryptable };
+      const { body, text, undecryptable } = prepareBody(a.type, a.body, a.text, keyring);
+      return { ...base, body, bodyText: text, content: null, sha256: text === a.text ? a.sha256 : sha256Hex(text), undecryptable };
     }
-    return { ...base, body: null, content: a.content, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
+    return { ...base, body: null, bodyText: null, content: a.content, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
   });
 }
 

@@ -40,7 +40,7 @@ export function undoHandler(deps: JobDeps) {
       if (report?.undone_by) throw new DomainError('precondition_failed', `This import was already undone (job ${report.undone_by}).`);
       const spaceId = imp.space_id;
       await lockSpace(trx, spaceId);
-      const revs = await trx.selectFrom('asset_revisions').selectAll().where('job_id', '=', imp.id).orderBy('id').execute();
+      const revs = await trx.selectFrom('asset_revisions').selectAll().select(sql<string | null>`body::text`.as('body_text')).where('job_id', '=', imp.id).orderBy('id').execute();
       const current = new Map(
         (await trx.selectFrom('assets').select(['id', 'revision', 'type', 'name']).where('id', 'in', revs.length ? revs.map((r) => r.asset_id) : ['']).execute()).map((a) => [a.id, { ...a, revision: Number(a.revision) }]),
       );
@@ -60,7 +60,7 @@ export function undoHandler(deps: JobDeps) {
             id: r.asset_id,
             type: r.type,
             name: r.name,
-            body: r.body,
+            bodyText: r.body_text,
             content: toBuffer(r.content),
             refs: (r.refs ?? []) as unknown as AssetRefRow[],
             sha256: r.sha256 ?? '',

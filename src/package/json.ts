@@ -17,6 +17,11 @@ function forbid(key: string, value: unknown): unknown {
 
 /** Decodes UTF-8 (a leading BOM is dropped) and parses; throws JsonProblem with a reason. */
 export function parsePackageJson(bytes: Uint8Array): unknown {
+  return parsePackageJsonText(bytes).value;
+}
+
+/** The entry as text (exactly as stored in the package) and its parsed value. */
+export function parsePackageJsonText(bytes: Uint8Array): { text: string; value: unknown } {
   let text: string;
   try {
     text = UTF8.decode(bytes);
@@ -24,8 +29,8 @@ export function parsePackageJson(bytes: Uint8Array): unknown {
     throw new JsonProblem('it is not valid UTF-8');
   }
   try {
-    if (!text.includes('__proto__') && !text.includes('\\u')) return JSON.parse(text);
-    return JSON.parse(text, forbid);
+    if (!text.includes('__proto__') && !text.includes('\\u')) return { text, value: JSON.parse(text) as unknown };
+    return { text, value: JSON.parse(text, forbid) as unknown };
   } catch (e) {
     if (e instanceof JsonProblem) throw e;
     throw new JsonProblem(`it is not valid JSON (${e instanceof Error ? e.message : String(e)})`);

@@ -15,7 +15,7 @@ import { type AssetType } from '../core/asset-types.js';
 import { assetTypeInfo } from '../core/asset-types.js';
 import { displayName } from './archive-errors.js';
 import type { ArchiveEntry, ArchiveReader } from './archive-reader.js';
-import { isPlainObject, JsonProblem, parsePackageJson } from './json.js';
+import { isPlainObject, JsonProblem, parsePackageJson, parsePackageJsonText } from './json.js';
 import {
   ACCOUNTS_TEMPLATE_PATH,
   assetEntryPath,
@@ -54,6 +54,8 @@ export interface PackageAssetBase {
 
 export interface JsonPackageAsset extends PackageAssetBase {
   readonly kind: 'json';
+  /** The document exactly as the package holds it (its SHA-256 is the manifest's). */
+  readonly text: string;
   /** The parsed document. */
   readonly body: unknown;
 }
@@ -219,14 +221,15 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
         continue;
       }
       let body: unknown;
+      let text: string;
       try {
-        body = parsePackageJson(bytes);
+        ({ text, value: body } = parsePackageJsonText(bytes));
       } catch (err) {
         if (!(err instanceof JsonProblem)) throw err;
         problem('package.asset_invalid', `${what}: "${a.path}" ${err.message}.`, a.path);
         continue;
       }
-      assets.push(Object.freeze({ ...base, kind: 'json' as const, body }));
+      assets.push(Object.freeze({ ...base, kind: 'json' as const, body, text }));
     } else {
       const bin = await readBinary(reader, e, inline);
       if (bin.sha256 !== a.sha256) {

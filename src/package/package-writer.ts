@@ -46,7 +46,9 @@ interface AssetInputBase {
 
 /** One asset to write: a JSON `body`, or binary `content`, or a binary `stream` (for large files). */
 export type PackageAssetInput =
-  | (AssetInputBase & { body: unknown; content?: never; stream?: never })
+  | (AssetInputBase & { body: unknown; content?: never; stream?: never; text?: never })
+  /** A JSON asset given as its exact text (written byte for byte; it must be valid JSON). */
+  | (AssetInputBase & { text: string; body?: never; content?: never; stream?: never })
   | (AssetInputBase & { content: Uint8Array; body?: never; stream?: never })
   | (AssetInputBase & { stream: AsyncIterable<Uint8Array>; body?: never; content?: never });
 
@@ -109,8 +111,8 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
     let size: number;
     let sha256: string;
     if (assetTypeInfo(a.type).content === 'json') {
-      if (!('body' in a) || a.body === undefined) fail('package.asset_invalid', `${what}: a ${a.type} asset needs a JSON body.`);
-      const text = JSON.stringify(a.body);
+      if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what}: a ${a.type} asset needs a JSON body.`);
+      const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
       if (typeof text !== 'string') fail('package.asset_invalid', `${what}: the body cannot be written as JSON.`);
       const bytes = Buffer.from(text, 'utf8');
       size = bytes.length;

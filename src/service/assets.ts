@@ -173,7 +173,8 @@ export async function updateAsset(ctx: ServiceContext, spaceId: string, assetId:
     requireBody(input.body);
     body = input.body === null ? null : sealSecrets(type, mergeMaskedSecrets(type, input.body, asset.body), ctx.keyring);
   }
-  const sha256 = assetChecksum({ body: body !== undefined ? body : asset.body, content: content ?? asset.content });
+  // The checksum is of the stored text: it changes only when the body or content does.
+  const sha256 = body !== undefined || content !== undefined ? assetChecksum({ body: body !== undefined ? body : asset.body, content: content ?? asset.content }) : asset.sha256;
   const row = await ctx.db.transaction().execute(async (trx) => {
     const updated = await updateAssetRow(trx, asset, { body, content, refs, status, sha256 }, ctx.principal.name);
     if (!updated) throw new DomainError('conflict', 'The asset was changed by someone else meanwhile; reload it and try again.');

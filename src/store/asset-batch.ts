@@ -4,7 +4,7 @@
  * are written one statement each, as their size dominates anyway. Every write keeps the
  * previous state in asset_revisions, tagged with the job.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
 
 type Trx = Transaction<DB>;
@@ -21,7 +21,7 @@ export interface TargetAssetRow {
 }
 
 /** The space's assets without bodies (what a plan needs). */
-export async function loadTargetState(trx: Trx | import('kysely').Kysely<DB>, spaceId: string): Promise<TargetAssetRow[]> {
+export async function loadTargetState(trx: Trx | Kysely<DB>, spaceId: string): Promise<TargetAssetRow[]> {
   const rows = await trx.selectFrom('assets').select(['id', 'type', 'name', 'sha256', 'status', 'refs', 'revision']).where('space_id', '=', spaceId).execute();
   return rows.map((r) => ({ ...(r as unknown as TargetAssetRow), revision: Number(r.revision) }));
 }
@@ -30,8 +30,8 @@ export interface AssetWrite {
   id: string;
   type: string;
   name: string;
-  /** JSON body (already sealed), or null for binary assets. */
-  body: unknown;
+  /** The JSON body as text (already sealed), or null for binary assets. */
+  bodyText: string | null;
   content: Buffer | null;
   refs: AssetRefRow[];
   sha256: string;
@@ -48,16 +48,16 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
   for (const b of chunks(json, BATCH)) {
     await sql`
       INSERT INTO assets (id, space_id, type, name, body, content, refs, sha256, status, created_by, updated_by)
-      SELECT u.id, ${spaceId}, u.type, u.name, u.body::jsonb, NULL, u.refs::jsonb, u.sha256, u.status, ${author}, ${author}
+      SELECT u.id, ${spaceId}, u.type, u.name, u.body::json, NULL, u.refs::jsonb, u.sha256, u.status, ${author}, ${author}
       FROM unnest(${b.map((r) => r.id)}::text[], ${b.map((r) => r.type)}::text[], ${b.map((r) => r.name)}::text[],
-                  ${b.map((r) => JSON.stringify(r.body))}::text[], ${b.map((r) => JSON.stringify(r.refs))}::text[],
+                  ${b.map((r) => r.bodyText)}::text[], ${b.map((r) => JSON.stringify(r.refs))}::text[],
                   ${b.map((r) => r.sha256)}::text[], ${b.map((r) => r.status)}::text[])
         AS u(id, type, name, body, refs, sha256, status)`.execute(trx);
   }
   for (const r of rows.filter((x) => x.content !== null)) {
     await trx
       .insertInto('assets')
-      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.body == null ? null : JSON.stringify(r.body), content: r.content, refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
+      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: r.content, refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
       .execute();
   }
   for (const b of chunks(rows, BATCH)) {
@@ -69,7 +69,7 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
 }
 
 /** Copies the current state of these assets into asset_revisions. */
-export async function recordRevisions(trx: Trx, ids: readonly string[], jobId: string | null, author: string | null): Promise<void> {
+export async function recordRevisions(trx: Trx | Kysely<DB>, ids: readonly string[], jobId: string | null, author: string | null): Promise<void> {
   for (const b of chunks(ids, BATCH)) {
     await sql`
       INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, body, content, refs, sha256, status, recorded_by)
@@ -93,9 +93,9 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
   let changed = 0;
   for (const b of chunks(rows.filter((r) => r.content === null), BATCH)) {
     const r = await sql`
-      UPDATE assets SET body = u.body::jsonb, refs = u.refs::jsonb, sha256 = u.sha256, status = u.status,
+      UPDATE assets SET body = u.body::json, refs = u.refs::jsonb, sha256 = u.sha256, status = u.status,
         revision = assets.revision + 1, updated_at = now(), updated_by = ${author}
-      FROM unnest(${b.map((x) => x.id)}::text[], ${b.map((x) => JSON.stringify(x.body))}::text[], ${b.map((x) => JSON.stringify(x.refs))}::text[],
+      FROM unnest(${b.map((x) => x.id)}::text[], ${b.map((x) => x.bodyText)}::text[], ${b.map((x) => JSON.stringify(x.refs))}::text[],
                   ${b.map((x) => x.sha256)}::text[], ${b.map((x) => x.status)}::text[], ${b.map((x) => x.revision)}::int[])
         AS u(id, body, refs, sha256, status, rev)
       WHERE assets.id = u.id AND assets.revision = u.rev`.execute(trx);
@@ -104,7 +104,7 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
   for (const x of rows.filter((r) => r.content !== null)) {
     const r = await trx
       .updateTable('assets')
-      .set({ body: x.body == null ? null : JSON.stringify(x.body), content: x.content, refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
+      .set({ body: x.bodyText, content: x.content, refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
       .where('id', '=', x.id)
       .where('revision', '=', x.revision)
       .executeTakeFirst();

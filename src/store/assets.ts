@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
 import { textProblem } from '../core/canonical-json.js';
+import { recordRevisions } from './asset-batch.js';
 
 export interface AssetRow {
   id: string;
@@ -104,33 +105,11 @@ export async function insertAsset(db: Db, a: NewAsset, jobId: string | null = nu
   return normalizeAsset(r as Record<string, unknown>);
 }
 
-/** Keeps the asset's current state as a revision row (before it is changed or deleted). */
-export async function recordRevision(db: Db, current: AssetRow, jobId: string | null, author: string | null): Promise<void> {
-  await db
-    .insertInto('asset_revisions')
-    .values({
-      asset_id: current.id,
-      space_id: current.space_id,
-      job_id: jobId,
-      revision: current.revision,
-      existed: true,
-      type: current.type,
-      name: current.name,
-      body: current.body == null ? null : JSON.stringify(current.body),
-      content: current.content,
-      refs: JSON.stringify(current.refs),
-      sha256: current.sha256,
-      status: current.status,
-      recorded_by: author,
-    })
-    .execute();
-}
-
 export interface AssetChanges { body?: unknown; content?: Buffer | null; refs?: AssetRefRow[]; status?: 'enabled' | 'disabled'; sha256?: string; name?: string }
 
 /** Updates an asset whose revision is still `current.revision`; returns undefined if it changed meanwhile. */
 export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, author: string | null, jobId: string | null = null): Promise<AssetRow | undefined> {
-  await recordRevision(db, current, jobId, author);
+  await recordRevisions(db, [current.id], jobId, author);
   const r = await db
     .updateTable('assets')
     .set({
@@ -152,7 +131,7 @@ export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, a
 }
 
 export async function deleteAsset(db: Db, current: AssetRow, author: string | null, jobId: string | null = null): Promise<boolean> {
-  await recordRevision(db, current, jobId, author);
+  await recordRevisions(db, [current.id], jobId, author);
   const r = await db.deleteFrom('assets').where('id', '=', current.id).where('revision', '=', current.revision).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
