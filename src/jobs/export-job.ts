@@ -10,6 +10,7 @@ import { secretKeyIds } from '../core/secret-fields.js';
 import { normalizeAsset, type AssetRow } from '../store/assets.js';
 import { loadTargetState } from '../store/asset-batch.js';
 import { BlobSink } from '../store/blobs.js';
+import { selectBytea } from '../store/bytea.js';
 import { recordAudit } from '../store/audit.js';
 import type { DB } from '../store/schema.js';
 import { getSpace, type SpaceView } from '../store/spaces.js';
@@ -74,7 +75,8 @@ async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch:
   for (let i = 0; i < ids.length; i += BATCH) {
     const rows = await db
       .selectFrom('assets')
-      .select(['id', 'space_id', 'type', 'name', 'content', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'])
+      .select(selectBytea('content').as('content'))
+      .select(['id', 'space_id', 'type', 'name', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'])
       .select(sql<string | null>`body::text`.as('body_text'))
       .where('id', 'in', ids.slice(i, i + BATCH))
       .orderBy('type')

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import { DomainError } from '../core/errors.js';
-import { toBuffer } from '../store/assets.js';
+import { fromBytea, selectBytea } from '../store/bytea.js';
 import { deleteAssets, lockSpace, updateAssets, type AssetWrite } from '../store/asset-batch.js';
 import { recordAudit } from '../store/audit.js';
 import type { AssetRefRow } from '../store/schema.js';
@@ -40,7 +40,7 @@ export function undoHandler(deps: JobDeps) {
       if (report?.undone_by) throw new DomainError('precondition_failed', `This import was already undone (job ${report.undone_by}).`);
       const spaceId = imp.space_id;
       await lockSpace(trx, spaceId);
-      const revs = await trx.selectFrom('asset_revisions').selectAll().select(sql<string | null>`body::text`.as('body_text')).where('job_id', '=', imp.id).orderBy('id').execute();
+      const revs = await trx.selectFrom('asset_revisions').select(['asset_id', 'existed', 'revision', 'type', 'name', 'refs', 'sha256', 'status']).select(sql<string | null>`body::text`.as('body_text')).select(selectBytea('content').as('content')).where('job_id', '=', imp.id).orderBy('id').execute();
       const current = new Map(
         (await trx.selectFrom('assets').select(['id', 'revision', 'type', 'name']).where('id', 'in', revs.length ? revs.map((r) => r.asset_id) : ['']).execute()).map((a) => [a.id, { ...a, revision: Number(a.revision) }]),
       );
@@ -61,7 +61,7 @@ export function undoHandler(deps: JobDeps) {
             type: r.type,
             name: r.name,
             bodyText: r.body_text,
-            content: toBuffer(r.content),
+            content: fromBytea(r.content),
             refs: (r.refs ?? []) as unknown as AssetRefRow[],
             sha256: r.sha256 ?? '',
             status: (r.status ?? 'enabled') as 'enabled' | 'disabled',

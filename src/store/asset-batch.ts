@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
+import { byteaValue } from './bytea.js';
 
 type Trx = Transaction<DB>;
 const BATCH = 500;
@@ -57,7 +58,7 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
   for (const r of rows.filter((x) => x.content !== null)) {
     await trx
       .insertInto('assets')
-      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: r.content, refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
+      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: byteaValue(r.content!), refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
       .execute();
   }
   for (const b of chunks(rows, BATCH)) {
@@ -104,7 +105,7 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
   for (const x of rows.filter((r) => r.content !== null)) {
     const r = await trx
       .updateTable('assets')
-      .set({ body: x.bodyText, content: x.content, refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
+      .set({ body: x.bodyText, content: byteaValue(x.content!), refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
       .where('id', '=', x.id)
       .where('revision', '=', x.revision)
       .executeTakeFirst();

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
 import { textProblem } from '../core/canonical-json.js';
 import { recordRevisions } from './asset-batch.js';
+import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
 export interface AssetRow {
   id: string;
@@ -24,13 +25,15 @@ export interface AssetRow {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** PGlite returns bytea as Uint8Array, pg as Buffer: one shape for callers. */
-export const toBuffer = (v: unknown): Buffer | null =>
-  v == null ? null : Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : null;
+/** One shape for a bytea value read back, whatever the driver returned. */
+export const toBuffer = fromBytea;
 
 export function normalizeAsset(r: Record<string, unknown>): AssetRow {
   return { ...(r as unknown as AssetRow), content: toBuffer(r.content), revision: Number(r.revision), ...(r.size != null ? { size: Number(r.size) } : {}) };
 }
+
+/** Every column of assets but the (possibly large) binary content. */
+export const ASSET_COLUMNS = ['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
 
 export interface AssetPage { items: AssetRow[]; next: string | null }
 
@@ -50,8 +53,8 @@ export const isValidCursor = (c: string): boolean => decodeCursor(c) !== null;
 export async function listAssets(db: Db, spaceId: string, opts: { type?: string; limit: number; after?: string; withContent?: boolean }): Promise<AssetPage> {
   let q = db.selectFrom('assets').where('space_id', '=', spaceId);
   q = opts.withContent
-    ? q.selectAll()
-    : q.select(['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by']).select(sql<number | null>`octet_length(content)`.as('size'));
+    ? q.select(ASSET_COLUMNS).select(selectBytea('content').as('content'))
+    : q.select(ASSET_COLUMNS).select(sql<number | null>`octet_length(content)`.as('size'));
   if (opts.type) q = q.where('type', '=', opts.type);
   const after = opts.after ? decodeCursor(opts.after) : null;
   if (after) q = q.where((eb) => eb.or([eb('type', '>', after[0]), eb.and([eb('type', '=', after[0]), eb('name', '>', after[1])])]));
@@ -63,7 +66,7 @@ export async function listAssets(db: Db, spaceId: string, opts: { type?: string;
 }
 
 export async function getAsset(db: Db, spaceId: string, id: string): Promise<AssetRow | undefined> {
-  const r = await db.selectFrom('assets').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+  const r = await db.selectFrom('assets').select(ASSET_COLUMNS).select(selectBytea('content').as('content')).where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
   return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
 }
 
@@ -89,7 +92,7 @@ export async function insertAsset(db: Db, a: NewAsset, jobId: string | null = nu
       type: a.type,
       name: a.name,
       body: a.body === undefined || a.content ? null : JSON.stringify(a.body),
-      content: a.content,
+      content: a.content ? byteaValue(a.content) : null,
       refs: JSON.stringify(a.refs),
       sha256: a.sha256,
       status: a.status,
@@ -114,7 +117,7 @@ export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, a
     .updateTable('assets')
     .set({
       ...(ch.body !== undefined ? { body: JSON.stringify(ch.body) } : {}),
-      ...(ch.content !== undefined ? { content: ch.content } : {}),
+      ...(ch.content !== undefined ? { content: ch.content ? byteaValue(ch.content) : null } : {}),
       ...(ch.refs !== undefined ? { refs: JSON.stringify(ch.refs) } : {}),
       ...(ch.status !== undefined ? { status: ch.status } : {}),
       ...(ch.sha256 !== undefined ? { sha256: ch.sha256 } : {}),

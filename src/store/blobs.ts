@@ -10,7 +10,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import type { DB } from './schema.js';
-import { toBuffer } from './assets.js';
+import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -51,7 +51,7 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    await db.insertInto('blob_chunks').values({ blob_id: id, seq: seq++, data }).execute();
+    await db.insertInto('blob_chunks').values({ blob_id: id, seq: seq++, data: byteaValue(data) }).execute();
   };
   try {
     for await (const piece of source) {
@@ -110,7 +110,7 @@ export class BlobSink {
     const data = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.db.insertInto('blob_chunks').values({ blob_id: this.id, seq: this.seq++, data }).execute();
+    await this.db.insertInto('blob_chunks').values({ blob_id: this.id, seq: this.seq++, data: byteaValue(data) }).execute();
   }
 
   async finish(): Promise<BlobInfo> {
@@ -137,8 +137,8 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
 /** The blob's bytes, a few chunks per query. */
 export async function* readBlob(db: Db, id: string, chunksPerQuery = 4): AsyncGenerator<Buffer> {
   for (let from = 0; ; from += chunksPerQuery) {
-    const rows = await db.selectFrom('blob_chunks').select(['seq', 'data']).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
-    for (const r of rows) yield toBuffer(r.data)!;
+    const rows = await db.selectFrom('blob_chunks').select('seq').select(selectBytea('data').as('data')).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
+    for (const r of rows) yield fromBytea(r.data)!;
     if (rows.length < chunksPerQuery) return;
   }
 }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { DB } from './schema.js';
 import { PGlitePool } from './pglite-pool.js';
+import { transferByteaAsBase64 } from './bytea.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -36,6 +37,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 function openPostgres(url: string, max: number): Database {
+  transferByteaAsBase64(false);
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'assetport' });
   // An idle client error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
@@ -65,6 +67,7 @@ async function openPGlite(dir: string | undefined): Promise<Database> {
     mkdirSync(dir, { recursive: true });
     dataDir = join(dir);
   }
+  transferByteaAsBase64(true);
   const lite = dataDir ? new PGlite(dataDir) : new PGlite();
   await lite.waitReady;
   const pool = new PGlitePool(lite);
