@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       rows.push([`  import / floor`, (imp / floor).toFixed(2)]);
       rows.push([`import ${n} again, changed bodies (update path)`, ms(upd)]);
       rows.push([`  update / floor`, (upd / floor).toFixed(2)]);
-      rows.push([`plan (dry run) of ${n} against ${n}`, ms(planMs)]);
+      rows.push([`plan (dry run) of ${n} against ${n} ${JSON.stringify(dry.body.timings_ms)}`, ms(planMs)]);
       rows.push([`  plan / import`, (planMs / imp).toFixed(2)]);
       if (n === LARGE) {
         Object.assign(out, {

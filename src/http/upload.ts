@@ -9,12 +9,18 @@ import '@fastify/multipart';
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import type { DB } from '../store/schema.js';
-import { deleteBlob, writeBlob, type BlobInfo } from '../store/blobs.js';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlobTooLargeError, deleteBlob, writeBlob, type BlobWriteOptions } from '../store/blobs.js';
 
 export const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 export type PartSpec =
-  | { kind: 'zip'; maxBytes: number }
+  /** A ZIP, stored as a blob (for a job, on any worker), or in a private temp file (`local`, read in this request). */
+  | { kind: 'zip'; maxBytes: number; local?: boolean }
   | { kind: 'json'; maxBytes: number };
 
 export interface UploadSpec {
@@ -24,16 +30,23 @@ export interface UploadSpec {
   fields?: readonly string[];
 }
 
-export interface UploadedZip extends BlobInfo {
+export interface UploadedZip {
   fileName: string | undefined;
+  size: number;
+  /** Set when stored as a blob. */
+  blobId?: string;
+  /** Set when kept in a local temp file. */
+  path?: string;
 }
 
 export interface ReceivedUpload {
   zips: Record<string, UploadedZip>;
   json: Record<string, unknown>;
   fields: Record<string, string>;
-  /** Removes the blobs (when the caller does not hand them to a job). */
+  /** Removes the blobs (when the caller does not hand them to a job) and the local files. */
   discard(): Promise<void>;
+  /** Removes the local temp files only (blobs now belong to a job). */
+  discardLocal(): Promise<void>;
 }
 
 export class NotZipError extends DomainError {
@@ -61,14 +74,42 @@ function parseJsonPart(text: string, part: string): unknown {
   }
 }
 
+/** Streams a part into a private file with the same checks as a blob (size cap, head check). */
+async function writeLocalFile(source: AsyncIterable<Buffer>, path: string, opts: BlobWriteOptions): Promise<number> {
+  const out = createWriteStream(path, { mode: 0o600 });
+  let size = 0;
+  let head: Buffer | null = Buffer.alloc(0);
+  try {
+    for await (const c of source) {
+      size += c.length;
+      if (size > opts.maxBytes) throw new BlobTooLargeError(opts.maxBytes);
+      if (head) {
+        head = Buffer.concat([head, c]);
+        if (head.length >= (opts.headBytes ?? 4)) {
+          opts.checkHead?.(head);
+          head = null;
+        }
+      }
+      if (!out.write(c)) await once(out, 'drain');
+    }
+    if (head) opts.checkHead?.(head);
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  return size;
+}
+
 export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spec: UploadSpec): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw new DomainError('unsupported_media_type', `This call takes multipart/form-data with the part(s) ${Object.keys(spec.parts).join(', ')}.`);
   const zips: Record<string, UploadedZip> = {};
   const json: Record<string, unknown> = {};
   const fields: Record<string, string> = {};
   const seen = new Set<string>();
+  let tmp: string | undefined;
   const discard = async () => {
-    for (const z of Object.values(zips)) await deleteBlob(db, z.id).catch(() => undefined);
+    for (const z of Object.values(zips)) if (z.blobId) await deleteBlob(db, z.blobId).catch(() => undefined);
+    if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
     for await (const part of request.parts()) {
@@ -91,18 +132,19 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
       }
       if (s!.kind === 'zip') {
         if (part.type !== 'file') throw new DomainError('invalid_request', `The '${name}' part must be a file.`, { field: name });
-        const info = await writeBlob(db, part.file, {
-          maxBytes: s!.maxBytes,
-          headBytes: 4,
-          checkHead: (head) => {
-            if (head.length < 4 || !head.subarray(0, 4).equals(ZIP_SIGNATURE)) throw new NotZipError(name);
-          },
-        });
-        if (part.file.truncated) {
-          await deleteBlob(db, info.id);
-          throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${s!.maxBytes} bytes.`, { part: name });
+        const opts = { maxBytes: s!.maxBytes, headBytes: 4, checkHead: (head: Buffer) => {
+          if (head.length < 4 || !head.subarray(0, 4).equals(ZIP_SIGNATURE)) throw new NotZipError(name);
+        } };
+        if (s!.local) {
+          tmp ??= await mkdtemp(join(tmpdir(), 'assetport-upload-'));
+          const path = join(tmp, `${Object.keys(zips).length}.zip`);
+          const size = await writeLocalFile(part.file, path, opts);
+          zips[name] = { fileName: part.filename, size, path };
+        } else {
+          const info = await writeBlob(db, part.file, opts);
+          zips[name] = { fileName: part.filename, size: info.size, blobId: info.id };
         }
-        zips[name] = { ...info, fileName: part.filename };
+        if (part.file.truncated) throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${s!.maxBytes} bytes.`, { part: name });
       } else {
         const text = part.type === 'file' ? (await readSmall(part.file, s!.maxBytes, name)).toString('utf8') : String(part.value);
         if (Buffer.byteLength(text) > s!.maxBytes) throw new DomainError('payload_too_large', `The '${name}' part is larger than ${s!.maxBytes} bytes.`, { part: name });
@@ -113,5 +155,5 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
     await discard();
     throw e;
   }
-  return { zips, json, fields, discard };
+  return { zips, json, fields, discard, discardLocal: async () => (tmp ? rm(tmp, { recursive: true, force: true }) : undefined) };
 }

@@ -127,10 +127,15 @@ export function importHandler(deps: JobDeps) {
     const db = deps.database.db;
     ctx.progress(0.05);
     let decided = false;
+    const t0 = performance.now();
     let prepared: PreparedImport;
     try {
       const overrides = unsealOverrides(deps.keyring, params.accounts_sealed);
-      prepared = await prepareImport(db, deps.keyring, deps.config.limits, { packageBlobId: job.input_blob_id!, expressionsBlobId: params.expressions_blob_id, overrides });
+      prepared = await prepareImport(db, deps.keyring, deps.config.limits, {
+        package: { blobId: job.input_blob_id! },
+        ...(params.expressions_blob_id ? { expressions: { blobId: params.expressions_blob_id } } : {}),
+        overrides,
+      });
     } catch (e) {
       if (e instanceof DomainError) await dropInputs(db, job.input_blob_id, params.expressions_blob_id);
       throw e;
@@ -138,6 +143,7 @@ export function importHandler(deps: JobDeps) {
     try {
       ctx.progress(0.3);
       ctx.signal.throwIfAborted();
+      const t1 = performance.now();
       const notices = prepared.notices.map((n) => ({ code: n.code, message: n.message, ...(n.name ? { name: n.name } : {}) }));
       let refusal: DomainError | undefined;
       try {
@@ -150,6 +156,7 @@ export function importHandler(deps: JobDeps) {
           await lockSpace(trx, target.space.id);
           const state = await loadTargetState(trx, target.space.id);
           const p = planFor(prepared, state, params);
+          const t2 = performance.now();
           deps.faults?.('plan');
           ctx.progress(0.4);
           const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
@@ -159,6 +166,7 @@ export function importHandler(deps: JobDeps) {
           }
           const newIds = await applyPlan(trx, { spaceId: target.space.id, plan: p, prepared, keyring: deps.keyring, jobId: job.id, author: params.author, progress: ctx.progress, fault: deps.faults });
           const report = reportOf(p, { dryRun: false, spaceId: target.space.id, newIds, notices, createdSpace });
+          report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
           await recordAudit(trx, {
             actor: params.author,
             action: 'import.apply',

@@ -16,7 +16,7 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import type { DB } from '../store/schema.js';
 import { expressionFileId, type PackageIndex } from '../package/package-reader.js';
 import type { PackageKind } from '../package/manifest.js';
-import { openBlobArchive, packageFailure, readBlobPackage } from './package-source.js';
+import { openZip, packageFailure, readZipPackage, type ZipSource } from './package-source.js';
 
 export interface PreparedAsset {
   sourceId: string;
@@ -102,8 +102,8 @@ export function parseAccountOverrides(raw: unknown): OverrideEntry[] {
 export const overridesForPlan = (o: readonly OverrideEntry[]): AccountOverride[] => o.map((x) => ({ id: x.id, ...(x.name ? { name: x.name } : {}), fields: x.fields }));
 
 /** Reads a `file_expr` ZIP: `.expr` files, folders flattened, the first of a name wins. */
-async function readExpressions(db: Kysely<DB>, blobId: string, limits: Limits): Promise<{ assets: PreparedAsset[]; notices: PreparedImport['notices'] }> {
-  const opened = await openBlobArchive(db, blobId, limits).catch((e: unknown) => {
+async function readExpressions(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<{ assets: PreparedAsset[]; notices: PreparedImport['notices'] }> {
+  const opened = await openZip(db, source, limits).catch((e: unknown) => {
     throw packageFailure(e, 'The expressions ZIP') ?? e;
   });
   try {
@@ -138,14 +138,14 @@ export async function prepareImport(
   db: Kysely<DB>,
   keyring: KeyRing,
   limits: Limits,
-  input: { packageBlobId: string; expressionsBlobId?: string; overrides?: OverrideEntry[] },
+  input: { package: ZipSource; expressions?: ZipSource; overrides?: OverrideEntry[] },
 ): Promise<PreparedImport> {
-  const { index, close } = await readBlobPackage(db, input.packageBlobId, limits);
+  const { index, close } = await readZipPackage(db, input.package, limits);
   try {
     const assets = fromIndex(index, keyring);
     const notices: PreparedImport['notices'] = [];
-    if (input.expressionsBlobId) {
-      const ex = await readExpressions(db, input.expressionsBlobId, limits);
+    if (input.expressions) {
+      const ex = await readExpressions(db, input.expressions, limits);
       notices.push(...ex.notices);
       const names = new Set(ex.assets.map((a) => a.name));
       // The expressions ZIP overwrites same-named expression files of the package.

@@ -15,6 +15,8 @@ export interface ImportOutcome {
 }
 
 export interface ImportReport {
+  /** False when the plan has problems: then nothing is (or would be) written. */
+  ok: boolean;
   dry_run: boolean;
   space_id: string | null;
   /** A space this import created (create_new, or a SnapLogic version that did not exist). */
@@ -24,6 +26,8 @@ export interface ImportReport {
   warnings: Array<{ code: string; message: string; source_id?: string; type?: string; name?: string; fields?: string[] }>;
   problems: Array<{ code: string; message: string; source_id?: string; type?: string; name?: string }>;
   account_updates: Array<{ asset_id: string; type: string; name: string; fields: string[] }>;
+  /** Where the time went, in milliseconds (read = verify the package; plan; write = the transaction). */
+  timings_ms?: Record<string, number>;
 }
 
 export function reportOf(plan: Plan, opts: { dryRun: boolean; spaceId: string | null; newIds?: ReadonlyMap<string, string>; notices?: ImportReport['warnings']; createdSpace?: ImportReport['created_space'] }): ImportReport {
@@ -39,6 +43,7 @@ export function reportOf(plan: Plan, opts: { dryRun: boolean; spaceId: string | 
     warnings: i.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.fields ? { fields: w.fields } : {}) })),
   }));
   return {
+    ok: plan.ok,
     dry_run: opts.dryRun,
     space_id: opts.spaceId,
     ...(opts.createdSpace !== undefined ? { created_space: opts.createdSpace } : {}),

@@ -47,6 +47,21 @@ export function packageFailure(e: unknown, what = 'The package'): DomainError | 
   return undefined;
 }
 
+/** Where an uploaded ZIP is: a blob (imports, any worker) or a private local file (dry runs). */
+export type ZipSource = { blobId: string } | { path: string };
+
+export async function openZip(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<OpenedArchive> {
+  if ('path' in source) {
+    try {
+      const reader = await openArchive({ path: source.path }, archiveLimitsOf(limits));
+      return { reader, close: () => reader.close() };
+    } catch (e) {
+      throw packageFailure(e) ?? e;
+    }
+  }
+  return openBlobArchive(db, source.blobId, limits);
+}
+
 export async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Limits): Promise<OpenedArchive> {
   const blob = await getBlob(db, blobId);
   if (!blob) throw new DomainError('invalid_package', 'The uploaded package is no longer stored.');
@@ -76,8 +91,8 @@ export async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Li
   }
 }
 
-export async function readBlobPackage(db: Kysely<DB>, blobId: string, limits: Limits): Promise<{ index: PackageIndex; close(): Promise<void> }> {
-  const opened = await openBlobArchive(db, blobId, limits);
+export async function readZipPackage(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<{ index: PackageIndex; close(): Promise<void> }> {
+  const opened = await openZip(db, source, limits);
   try {
     const index = await readPackage(opened.reader);
     return { index, close: opened.close };

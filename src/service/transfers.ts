@@ -11,6 +11,7 @@ import { reportOf, type ImportReport } from '../jobs/import-result.js';
 import type { ExportParams } from '../jobs/export-job.js';
 import type { UndoParams } from '../jobs/undo-job.js';
 import { loadTargetState } from '../store/asset-batch.js';
+import type { ZipSource } from '../jobs/package-source.js';
 import { deleteBlob, getBlob, readBlob } from '../store/blobs.js';
 import { getSpace } from '../store/spaces.js';
 import { spacePerms, spaceWithAccess } from './access.js';
@@ -19,18 +20,23 @@ import type { ServiceContext } from './context.js';
 import { parseImportOptions } from './import-options.js';
 
 export interface ImportUpload {
-  packageBlobId: string;
-  expressionsBlobId?: string;
+  package: ZipSource;
+  expressions?: ZipSource;
   accounts?: unknown;
   options: unknown;
   query: Record<string, unknown>;
 }
 
+const blobOf = (z: ZipSource): string => {
+  if (!('blobId' in z)) throw new DomainError('invalid_request', 'dry_run: give it in the query string (dry_run=true) so the upload is not stored.', { field: 'dry_run' });
+  return z.blobId;
+};
+
 export type ImportStart = { dryRun: true; plan: ImportReport } | { dryRun: false; job: JobRow };
 
 /** Starts an import into a space (or answers its plan, for a dry run). The blobs become the job's, or are removed. */
 export async function startImport(ctx: ServiceContext, spaceId: string, up: ImportUpload): Promise<ImportStart> {
-  const blobs = [up.packageBlobId, up.expressionsBlobId].filter((x): x is string => Boolean(x));
+  const blobs = [up.package, up.expressions].flatMap((z) => (z && 'blobId' in z ? [z.blobId] : []));
   const drop = async () => {
     for (const b of blobs) await deleteBlob(ctx.db, b).catch(() => undefined);
   };
@@ -40,13 +46,18 @@ export async function startImport(ctx: ServiceContext, spaceId: string, up: Impo
     const opts = parseImportOptions(up.query, up.options, side, typesOfSide(side));
     const overrides = up.accounts !== undefined ? parseAccountOverrides(up.accounts) : [];
     if (opts.dryRun) {
-      const prepared = await prepareImport(ctx.db, ctx.keyring, ctx.config.limits, { packageBlobId: up.packageBlobId, expressionsBlobId: up.expressionsBlobId, overrides });
+      const t0 = performance.now();
+      const prepared = await prepareImport(ctx.db, ctx.keyring, ctx.config.limits, { package: up.package, ...(up.expressions ? { expressions: up.expressions } : {}), overrides });
       try {
         if (prepared.side !== side) throw new DomainError('invalid_package', `A package of kind '${prepared.kind}' can't be imported into this space.`);
+        const t1 = performance.now();
         const target = opts.createNew ? [] : await loadTargetState(ctx.db, space.id);
+        const t2 = performance.now();
         const p = planFor(prepared, target, opts);
+        const t3 = performance.now();
         const notices = prepared.notices.map((n) => ({ code: n.code, message: n.message, ...(n.name ? { name: n.name } : {}) }));
-        return { dryRun: true, plan: { ...reportOf(p, { dryRun: true, spaceId: opts.createNew ? null : space.id, notices }), ...{ ok: p.ok } } };
+        const timings_ms = { read: Math.round(t1 - t0), load_target: Math.round(t2 - t1), plan: Math.round(t3 - t2) };
+        return { dryRun: true, plan: { ...reportOf(p, { dryRun: true, spaceId: opts.createNew ? null : space.id, notices }), timings_ms } };
       } finally {
         await prepared.close();
         await drop();
@@ -57,7 +68,7 @@ export async function startImport(ctx: ServiceContext, spaceId: string, up: Impo
       policy: opts.policy,
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       ...(overrides.length ? { accounts_sealed: sealOverrides(ctx.keyring, up.accounts) } : {}),
-      ...(up.expressionsBlobId ? { expressions_blob_id: up.expressionsBlobId } : {}),
+      ...(up.expressions && 'blobId' in up.expressions ? { expressions_blob_id: up.expressions.blobId } : {}),
       author: ctx.principal.name,
     };
     const job = await enqueueJob(ctx.db, {
@@ -68,7 +79,7 @@ export async function startImport(ctx: ServiceContext, spaceId: string, up: Impo
       spaceId: space.id,
       params: params as unknown as Record<string, unknown>,
       assetJob: true,
-      inputBlobId: up.packageBlobId,
+      inputBlobId: blobOf(up.package),
       maxAttempts: ctx.config.jobMaxAttempts,
     });
     return { dryRun: false, job };

@@ -7,7 +7,7 @@ import * as transfers from '../../service/transfers.js';
 import { getJob } from '../../jobs/queue.js';
 import { isFinished } from '../../jobs/job-types.js';
 import type { AppDeps } from '../app.js';
-import { receiveUpload } from '../upload.js';
+import { receiveUpload, type UploadedZip } from '../upload.js';
 
 type Params = Record<string, string>;
 const JSON_PART_BYTES = 1024 * 1024;
@@ -17,20 +17,28 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
   const limits = deps.config.limits;
 
   app.post<{ Params: Params; Querystring: Record<string, unknown> }>('/spaces/:space/imports', async (r, reply) => {
+    // A dry run asked for in the query reads the upload from a private temp file, never storing it.
+    const local = ['true', '1'].includes(String(r.query.dry_run));
     const up = await receiveUpload(r, db, {
-      parts: { package: { kind: 'zip', maxBytes: limits.uploadBytes }, expressions: { kind: 'zip', maxBytes: limits.uploadBytes }, accounts: { kind: 'json', maxBytes: JSON_PART_BYTES }, options: { kind: 'json', maxBytes: 64 * 1024 } },
+      parts: { package: { kind: 'zip', maxBytes: limits.uploadBytes, local }, expressions: { kind: 'zip', maxBytes: limits.uploadBytes, local }, accounts: { kind: 'json', maxBytes: JSON_PART_BYTES }, options: { kind: 'json', maxBytes: 64 * 1024 } },
     });
     if (!up.zips.package) {
       await up.discard();
       throw new DomainError('invalid_request', "The 'package' part (the package ZIP) is missing.", { field: 'package' });
     }
-    const started = await transfers.startImport(ctx(r), r.params.space!, {
-      packageBlobId: up.zips.package.id,
-      expressionsBlobId: up.zips.expressions?.id,
-      accounts: up.json.accounts,
-      options: up.json.options,
-      query: r.query,
-    });
+    const source = (z: UploadedZip) => (z.path ? { path: z.path } : { blobId: z.blobId! });
+    let started;
+    try {
+      started = await transfers.startImport(ctx(r), r.params.space!, {
+        package: source(up.zips.package),
+        ...(up.zips.expressions ? { expressions: source(up.zips.expressions) } : {}),
+        accounts: up.json.accounts,
+        options: up.json.options,
+        query: r.query,
+      });
+    } finally {
+      await up.discardLocal();
+    }
     if (started.dryRun) return reply.code(200).send(started.plan);
     deps.metrics.jobsEnqueued.inc({ kind: started.job.kind });
     deps.onJobEnqueued?.();
