@@ -57,12 +57,20 @@ export function planRefusal(p: Plan, report: ImportReport): DomainError {
   return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });
 }
 
-async function contentOf(a: PreparedAsset): Promise<Buffer | null> {
-  if (a.content !== undefined) return a.content;
-  if (!a.open) return null;
-  const parts: Buffer[] = [];
-  for await (const c of await a.open()) parts.push(c as Buffer);
-  return Buffer.concat(parts);
+/** A binary asset's bytes: in memory already, or read (verified) into one buffer of its size. */
+async function contentOf(a: PreparedAsset): Promise<Buffer> {
+  if (a.content) return a.content;
+  if (!a.open) return Buffer.alloc(0);
+  const out = Buffer.allocUnsafe(a.size);
+  let at = 0;
+  for await (const c of await a.open()) {
+    const chunk = c as Buffer;
+    if (at + chunk.length > out.length) throw new DomainError('invalid_package', `${a.type} '${a.name}' is larger than the manifest says.`);
+    chunk.copy(out, at);
+    at += chunk.length;
+  }
+  if (at !== out.length) throw new DomainError('invalid_package', `${a.type} '${a.name}' is shorter than the manifest says.`);
+  return out;
 }
 
 function withOverride(a: PreparedAsset, item: PlanItem, overrides: Map<string, OverrideEntry>, keyring: KeyRing): { bodyText: string | null; sha256: string } {
@@ -79,27 +87,38 @@ export async function applyPlan(
   const { plan, prepared, keyring } = args;
   const bySource = new Map(prepared.assets.map((a) => [a.sourceId, a]));
   const overrides = new Map(prepared.overrides.map((o) => [o.id, o]));
+  // JSON assets are written in batches; binary ones (files) one at a time, so only one
+  // file's bytes are in memory at once.
   const creates: AssetWrite[] = [];
   const updates: Array<AssetWrite & { revision: number }> = [];
+  const binary: Array<{ item: PlanItem; asset: PreparedAsset; write: AssetWrite & { revision: number } }> = [];
   const newIds = new Map<string, string>();
   for (const item of plan.items) {
     if (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update') continue;
     const a = bySource.get(item.sourceId)!;
     const { bodyText, sha256 } = withOverride(a, item, overrides, keyring);
-    const w = { type: item.type, name: item.name, bodyText, content: null as Buffer | null, refs: item.refs, sha256, status: item.status };
-    if (a.content !== null) w.content = await contentOf(a);
-    if (item.action === 'update') updates.push({ ...w, id: item.targetId!, revision: item.targetRevision! });
-    else {
-      const id = newAssetId();
-      newIds.set(item.sourceId, id);
-      creates.push({ ...w, id });
-    }
+    const id = item.action === 'update' ? item.targetId! : newAssetId();
+    if (item.action !== 'update') newIds.set(item.sourceId, id);
+    const w = { id, type: item.type, name: item.name, bodyText, content: null as Buffer | null, refs: item.refs, sha256, status: item.status, revision: item.targetRevision ?? 0 };
+    if (a.bodyText === null) binary.push({ item, asset: a, write: w });
+    else if (item.action === 'update') updates.push(w);
+    else creates.push(w);
   }
+  const writeFiles = async (action: 'insert' | 'update') => {
+    for (const b of binary) {
+      if ((b.item.action === 'update') !== (action === 'update')) continue;
+      const w = { ...b.write, content: await contentOf(b.asset) };
+      if (action === 'update') await updateAssets(trx, [w], args.jobId, args.author);
+      else await insertAssets(trx, args.spaceId, [w], args.jobId, args.author);
+    }
+  };
   args.progress(0.6);
   await insertAssets(trx, args.spaceId, creates, args.jobId, args.author);
+  await writeFiles('insert');
   args.fault?.('insert');
   args.progress(0.75);
   await updateAssets(trx, updates, args.jobId, args.author);
+  await writeFiles('update');
   args.fault?.('update');
   args.progress(0.85);
   // Overrides for accounts the import otherwise leaves as they are.

@@ -30,6 +30,8 @@ export interface PreparedAsset {
   bodyText: string | null;
   /** Binary content in memory, or undefined when it must be read with open(). */
   content: Buffer | null | undefined;
+  /** Size in bytes of the content (binary assets). */
+  size: number;
   open?: () => Promise<Readable>;
   sha256: string;
   undecryptable: string[];
@@ -126,7 +128,7 @@ async function readExpressions(db: Kysely<DB>, source: ZipSource, limits: Limits
       const content = await opened.reader.readBuffer(entry).catch((e: unknown) => {
         throw packageFailure(e, 'The expressions ZIP') ?? e;
       });
-      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, bodyText: null, content, sha256: sha256Hex(content), undecryptable: [], fromExpressions: true });
+      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, bodyText: null, content, size: content.length, sha256: sha256Hex(content), undecryptable: [], fromExpressions: true });
     }
     return { assets, notices };
   } finally {
@@ -165,9 +167,9 @@ function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
     const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
     if (a.kind === 'json') {
       const { body, text, undecryptable } = prepareBody(a.type, a.body, a.text, keyring);
-      return { ...base, body, bodyText: text, content: null, sha256: text === a.text ? a.sha256 : sha256Hex(text), undecryptable };
+      return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === a.text ? a.sha256 : sha256Hex(text), undecryptable };
     }
-    return { ...base, body: null, bodyText: null, content: a.content, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
+    return { ...base, body: null, bodyText: null, content: a.content, size: a.size, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
   });
 }
 

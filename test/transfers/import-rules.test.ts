@@ -146,6 +146,22 @@ describe('import rules', () => {
     expect(((job.result as { warnings: J[] }).warnings).find((w) => w.code === 'expression_duplicate')!.message).toContain('b/lib.expr');
   });
 
+  it('imports files larger than the in-memory threshold byte for byte, and exports them back', async () => {
+    const space = await newSpace();
+    const big = randomBytes(3 * 1024 * 1024 + 17);
+    const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: big }, { type: 'File', name: 'empty.bin', content: Buffer.alloc(0) }]);
+    const job = await importInto(space, { package: pkg });
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    const snap = await snapshot(s.url, s.adminToken, space);
+    expect(Buffer.from(snap['File/big.bin']!.content as string, 'base64').equals(big)).toBe(true);
+    expect(snap['File/empty.bin']!.content).toBe('');
+    const exp = await call('POST', `/api/v1/spaces/${space}/exports`, { json: {} });
+    expect((await waitJob(s.url, s.adminToken, exp.body.job_id as string)).state).toBe('SUCCEEDED');
+    const archive = await download(s.url, `/api/v1/jobs/${exp.body.job_id as string}/archive`, s.adminToken);
+    const again = await importInto(await newSpace(), { package: archive.bytes });
+    expect(again.state).toBe('SUCCEEDED');
+  });
+
   it('refuses hostile or broken packages with a stable code, writing nothing', async () => {
     const space = await newSpace();
     const { zipOf } = await import('../helpers/raw-zip.js');
