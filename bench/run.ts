@@ -244,6 +244,7 @@ async function main(): Promise<void> {
         const archive = await fetch(`${base}/api/v1/jobs/${job}/archive`, { headers: { authorization: `Bearer ${token}` } });
         const bytes = (await archive.arrayBuffer()).byteLength;
         const exp = now() - t;
+        const expTimings = ((await api(base, 'GET', `/api/v1/jobs/${job}`, token)).result as { timings_ms?: unknown }).timings_ms;
         const s = now();
         const selected = await database.db.selectFrom('assets').select(['id', 'type', 'name', 'body']).where('space_id', '=', space).execute();
         const selectMs = now() - s;
@@ -252,7 +253,7 @@ async function main(): Promise<void> {
         for (const r of selected) writeFileSync(join(tree, 'assets', 'Pipeline', `${r.id}.json`), canonicalJson(r.body));
         const zipMs = time(`cd ${tree} && zip -qr ../tree${n}.zip .`);
         const efloor = selectMs + zipMs;
-        rows.push([`export ${n} (request → archive downloaded, ${(bytes / 1024 / 1024).toFixed(1)} MB)`, ms(exp)]);
+        rows.push([`export ${n} (request → archive downloaded, ${(bytes / 1024 / 1024).toFixed(1)} MB) ${JSON.stringify(expTimings)}`, ms(exp)]);
         rows.push([`  floor: select ${ms(selectMs)} + zip -qr ${ms(zipMs)}`, ms(efloor)]);
         rows.push(['  export / floor', (exp / efloor).toFixed(2)]);
         Object.assign(out, { export_10000_ms: Math.round(exp), export_floor_10000_ms: Math.round(efloor), export_10000_vs_floor: +(exp / efloor).toFixed(2) });

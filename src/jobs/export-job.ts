@@ -10,7 +10,10 @@ import { secretKeyIds } from '../core/secret-fields.js';
 import { normalizeAsset, type AssetRow } from '../store/assets.js';
 import { loadTargetState } from '../store/asset-batch.js';
 import { BlobSink } from '../store/blobs.js';
-import { selectBytea } from '../store/bytea.js';
+import { fromBytea, selectBytea } from '../store/bytea.js';
+
+const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
+  fromBytea((await db.selectFrom('assets').select(selectBytea('content').as('content')).where('id', '=', id).executeTakeFirst())?.content);
 import { recordAudit } from '../store/audit.js';
 import type { DB } from '../store/schema.js';
 import { getSpace, type SpaceView } from '../store/spaces.js';
@@ -35,9 +38,10 @@ export interface ExportReport {
   file_name: string;
   counts: Record<string, number>;
   missing_dependencies: Array<{ type: string; name: string; from: string }>;
+  timings_ms?: Record<string, number>;
 }
 
-const BATCH = 500;
+const BATCH = 2000;
 
 /** The ids to export: the selection, closed over references within the space when asked. */
 export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
@@ -70,20 +74,40 @@ export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_
   return { ids: all.filter((a) => chosen.has(a.id)).map((a) => a.id), missing };
 }
 
-/** The assets with their bodies as stored text (exported byte for byte), a batch per query. */
+/**
+ * The assets with their bodies as stored text (exported byte for byte), a batch per query;
+ * the next batch is fetched while the current one is written. File contents are not in
+ * the batches: they are read afterwards in slices (see contentSlices).
+ */
 async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<AssetRow & { body_text: string | null }> {
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const rows = await db
+  const fetchBatch = (i: number) =>
+    db
       .selectFrom('assets')
-      .select(selectBytea('content').as('content'))
       .select(['id', 'space_id', 'type', 'name', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'])
+      .select(sql<number | null>`octet_length(content)`.as('size'))
       .select(sql<string | null>`body::text`.as('body_text'))
       .where('id', 'in', ids.slice(i, i + BATCH))
       .orderBy('type')
       .orderBy('name')
       .execute();
-    for (const r of rows) yield { ...normalizeAsset({ ...r, body: null } as Record<string, unknown>), body_text: r.body_text };
+  let next = ids.length > 0 ? fetchBatch(0) : undefined;
+  for (let i = 0; next; i += BATCH) {
+    const rows = await next;
+    next = i + BATCH < ids.length ? fetchBatch(i + BATCH) : undefined;
+    for (const r of rows) yield { ...normalizeAsset({ ...r, body: null, content: null } as Record<string, unknown>), body_text: r.body_text };
     onBatch(Math.min(ids.length, i + BATCH));
+  }
+}
+
+const SLICE_BYTES = 4 * 1024 * 1024;
+
+/** A file's content read in slices, so a large file is never whole in memory. */
+async function* contentSlices(db: Kysely<DB>, id: string, size: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < size; at += SLICE_BYTES) {
+    const r = await sql<{ part: unknown }>`
+      SELECT ${selectBytea('part')} AS part
+      FROM (SELECT substring(content FROM ${at + 1} FOR ${SLICE_BYTES}) AS part FROM assets WHERE id = ${id}) AS slice`.execute(db);
+    yield fromBytea(r.rows[0]?.part) ?? Buffer.alloc(0);
   }
 }
 
@@ -118,8 +142,10 @@ export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: r
     for await (const a of assetsInBatches(db, ids, (done) => progress(0.1 + 0.8 * (done / Math.max(1, ids.length))))) {
       counts[a.type] = (counts[a.type] ?? 0) + 1;
       const base = { id: a.id, type: a.type as AssetType, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type as AssetType, name: r.name })) };
-      if (assetTypeInfo(a.type as AssetType).content === 'binary') yield { ...base, content: a.content ?? Buffer.alloc(0) };
-      else yield { ...base, text: a.body_text ?? '{}' };
+      if (assetTypeInfo(a.type as AssetType).content === 'binary') {
+        const size = a.size ?? 0;
+        yield size <= SLICE_BYTES ? { ...base, content: (await readContent(db, a.id)) ?? Buffer.alloc(0) } : { ...base, stream: contentSlices(db, a.id, size) };
+      } else yield { ...base, text: a.body_text ?? '{}' };
     }
   }
   await writePackage((chunk) => sink.write(chunk), {
@@ -138,13 +164,16 @@ export function exportHandler(deps: JobDeps) {
     const db = deps.database.db;
     const space = await getSpace(db, params.space_id);
     if (!space) throw new DomainError('not_found', 'The space to export no longer exists.');
+    const t0 = performance.now();
     const { ids, missing } = await selectExport(db, params);
     ctx.progress(0.1);
     const sink = new BlobSink(db);
     try {
+      const t1 = performance.now();
       const { counts } = await writeSpacePackage(db, space, ids, sink, ctx.progress);
       const blob = await sink.finish();
-      const report: ExportReport = { space_id: space.id, asset_count: ids.length, bytes: blob.size, sha256: blob.sha256, file_name: exportFileName(space), counts, missing_dependencies: missing };
+      const timings_ms = { select: Math.round(t1 - t0), write: Math.round(performance.now() - t1) };
+      const report: ExportReport = { space_id: space.id, asset_count: ids.length, bytes: blob.size, sha256: blob.sha256, file_name: exportFileName(space), counts, missing_dependencies: missing, timings_ms };
       await db.transaction().execute(async (trx) => {
         await recordAudit(trx, { actor: params.author, action: 'export', org_id: space.org_id, space_id: space.id, job_id: ctx.job.id, details: { asset_count: ids.length, bytes: blob.size } });
         await ctx.complete(trx, report, { output_blob_id: blob.id });

@@ -13,7 +13,7 @@ import { applyAccountOverride } from '../core/secret-fields.js';
 import type { AssetType } from '../core/asset-types.js';
 import { recordAudit } from '../store/audit.js';
 import { ConcurrentChangeError, insertAssets, loadTargetState, lockSpace, updateAssets, type AssetWrite } from '../store/asset-batch.js';
-import { deleteBlob } from '../store/blobs.js';
+import { BlobSink, deleteBlob } from '../store/blobs.js';
 import type { DB } from '../store/schema.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import type { ImportStep, JobDeps } from './job-deps.js';
@@ -57,21 +57,19 @@ export function planRefusal(p: Plan, report: ImportReport): DomainError {
   return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });
 }
 
-/** A binary asset's bytes: in memory already, or read (verified) into one buffer of its size. */
-async function contentOf(a: PreparedAsset): Promise<Buffer> {
-  if (a.content) return a.content;
-  if (!a.open) return Buffer.alloc(0);
-  const out = Buffer.allocUnsafe(a.size);
-  let at = 0;
-  for await (const c of await a.open()) {
-    const chunk = c as Buffer;
-    if (at + chunk.length > out.length) throw new DomainError('invalid_package', `${a.type} '${a.name}' is larger than the manifest says.`);
-    chunk.copy(out, at);
-    at += chunk.length;
-  }
-  if (at !== out.length) throw new DomainError('invalid_package', `${a.type} '${a.name}' is shorter than the manifest says.`);
-  return out;
+/**
+ * Streams a large file's bytes (verified again while read) into a blob inside the import's
+ * transaction, a chunk at a time; the database then assembles the asset from it.
+ */
+async function stageContent(trx: Transaction<DB>, a: PreparedAsset): Promise<string | undefined> {
+  if (!a.open) return undefined;
+  const sink = new BlobSink(trx);
+  for await (const c of await a.open()) await sink.write(c as Buffer);
+  const blob = await sink.finish();
+  if (blob.size !== a.size || blob.sha256 !== a.sha256) throw new DomainError('invalid_package', `${a.type} '${a.name}' does not match its size or SHA-256 in the manifest.`);
+  return blob.id;
 }
+
 
 function withOverride(a: PreparedAsset, item: PlanItem, overrides: Map<string, OverrideEntry>, keyring: KeyRing): { bodyText: string | null; sha256: string } {
   const o = item.overrideFields?.length ? overrides.get(a.sourceId) : undefined;
@@ -107,9 +105,11 @@ export async function applyPlan(
   const writeFiles = async (action: 'insert' | 'update') => {
     for (const b of binary) {
       if ((b.item.action === 'update') !== (action === 'update')) continue;
-      const w = { ...b.write, content: await contentOf(b.asset) };
+      const staged = b.asset.content ? undefined : await stageContent(trx, b.asset);
+      const w = { ...b.write, ...(staged ? { contentBlobId: staged } : { content: b.asset.content ?? Buffer.alloc(0) }) };
       if (action === 'update') await updateAssets(trx, [w], args.jobId, args.author);
       else await insertAssets(trx, args.spaceId, [w], args.jobId, args.author);
+      if (staged) await deleteBlob(trx, staged);
     }
   };
   args.progress(0.6);

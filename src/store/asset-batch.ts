@@ -34,10 +34,22 @@ export interface AssetWrite {
   /** The JSON body as text (already sealed), or null for binary assets. */
   bodyText: string | null;
   content: Buffer | null;
+  /**
+   * For large files: the bytes were staged as this blob (in the same transaction) and are
+   * assembled by the database, so they never sit whole in this process's memory.
+   */
+  contentBlobId?: string;
   refs: AssetRefRow[];
   sha256: string;
   status: 'enabled' | 'disabled';
 }
+
+/** The content of a binary write: its bytes, or the assembly of its staged blob. */
+const contentOf = (w: AssetWrite) =>
+  w.contentBlobId
+    ? sql<Buffer>`(SELECT coalesce(string_agg(data, ''::bytea ORDER BY seq), ''::bytea) FROM blob_chunks WHERE blob_id = ${w.contentBlobId})`
+    : byteaValue(w.content ?? Buffer.alloc(0));
+const isBinary = (w: AssetWrite): boolean => w.content !== null || w.contentBlobId !== undefined;
 
 function* chunks<T>(xs: readonly T[], n: number): Generator<T[]> {
   for (let i = 0; i < xs.length; i += n) yield xs.slice(i, i + n);
@@ -45,7 +57,7 @@ function* chunks<T>(xs: readonly T[], n: number): Generator<T[]> {
 
 /** Creates assets (and their creation tombstones, so an undo removes them). */
 export async function insertAssets(trx: Trx, spaceId: string, rows: readonly AssetWrite[], jobId: string | null, author: string | null): Promise<void> {
-  const json = rows.filter((r) => r.content === null);
+  const json = rows.filter((r) => !isBinary(r));
   for (const b of chunks(json, BATCH)) {
     await sql`
       INSERT INTO assets (id, space_id, type, name, body, content, refs, sha256, status, created_by, updated_by)
@@ -55,10 +67,10 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
                   ${b.map((r) => r.sha256)}::text[], ${b.map((r) => r.status)}::text[])
         AS u(id, type, name, body, refs, sha256, status)`.execute(trx);
   }
-  for (const r of rows.filter((x) => x.content !== null)) {
+  for (const r of rows.filter(isBinary)) {
     await trx
       .insertInto('assets')
-      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: byteaValue(r.content!), refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
+      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: contentOf(r), refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
       .execute();
   }
   for (const b of chunks(rows, BATCH)) {
@@ -92,7 +104,7 @@ export class ConcurrentChangeError extends Error {
 export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { revision: number }>, jobId: string | null, author: string | null): Promise<void> {
   await recordRevisions(trx, rows.map((r) => r.id), jobId, author);
   let changed = 0;
-  for (const b of chunks(rows.filter((r) => r.content === null), BATCH)) {
+  for (const b of chunks(rows.filter((r) => !isBinary(r)), BATCH)) {
     const r = await sql`
       UPDATE assets SET body = u.body::json, refs = u.refs::jsonb, sha256 = u.sha256, status = u.status,
         revision = assets.revision + 1, updated_at = now(), updated_by = ${author}
@@ -102,10 +114,10 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
       WHERE assets.id = u.id AND assets.revision = u.rev`.execute(trx);
     changed += Number(r.numAffectedRows ?? 0);
   }
-  for (const x of rows.filter((r) => r.content !== null)) {
+  for (const x of rows.filter(isBinary)) {
     const r = await trx
       .updateTable('assets')
-      .set({ body: x.bodyText, content: byteaValue(x.content!), refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
+      .set({ body: x.bodyText, content: contentOf(x), refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
       .where('id', '=', x.id)
       .where('revision', '=', x.revision)
       .executeTakeFirst();
