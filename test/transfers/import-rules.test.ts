@@ -148,7 +148,7 @@ describe('import rules', () => {
 
   it('imports files larger than the in-memory threshold byte for byte, and exports them back', async () => {
     const space = await newSpace();
-    const big = randomBytes(3 * 1024 * 1024 + 17);
+    const big = randomBytes(9 * 1024 * 1024 + 17); // past the in-memory read threshold and several export slices
     const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: big }, { type: 'File', name: 'empty.bin', content: Buffer.alloc(0) }]);
     const job = await importInto(space, { package: pkg });
     expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
@@ -158,8 +158,12 @@ describe('import rules', () => {
     const exp = await call('POST', `/api/v1/spaces/${space}/exports`, { json: {} });
     expect((await waitJob(s.url, s.adminToken, exp.body.job_id as string)).state).toBe('SUCCEEDED');
     const archive = await download(s.url, `/api/v1/jobs/${exp.body.job_id as string}/archive`, s.adminToken);
-    const again = await importInto(await newSpace(), { package: archive.bytes });
+    const target = await newSpace();
+    const again = await importInto(target, { package: archive.bytes });
     expect(again.state).toBe('SUCCEEDED');
+    const back = await snapshot(s.url, s.adminToken, target);
+    expect(Buffer.from(back['File/big.bin']!.content as string, 'base64').equals(big)).toBe(true);
+    expect(back['File/big.bin']!.sha256).toBe(snap['File/big.bin']!.sha256);
   });
 
   it('refuses hostile or broken packages with a stable code, writing nothing', async () => {
