@@ -3,7 +3,7 @@
  * into memory, large ones are copied to a private temporary file so memory stays bounded.
  * Archive and package problems become one `invalid_package` error listing every problem.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -53,7 +53,9 @@ export type ZipSource = { blobId: string } | { path: string };
 export async function openZip(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<OpenedArchive> {
   if ('path' in source) {
     try {
-      const reader = await openArchive({ path: source.path }, archiveLimitsOf(limits));
+      // Small files are read whole: one read instead of one per entry.
+      const small = (await stat(source.path)).size <= IN_MEMORY_BYTES;
+      const reader = await openArchive(small ? { buffer: await readFile(source.path) } : { path: source.path }, archiveLimitsOf(limits));
       return { reader, close: () => reader.close() };
     } catch (e) {
       throw packageFailure(e) ?? e;
