@@ -30,7 +30,7 @@ import { KeyRing } from '../src/secrets/key-ring.js';
 import { bootstrapAdmin } from '../src/service/users.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
-import { canonicalJson, sha256Hex } from '../src/core/canonical-json.js';
+import { sha256Hex } from '../src/core/json-text.js';
 import { syntheticBodies } from './synthetic.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
         const selectMs = now() - s;
         const tree = join(work, `tree${n}`);
         mkdirSync(join(tree, 'assets', 'Pipeline'), { recursive: true });
-        for (const r of selected) writeFileSync(join(tree, 'assets', 'Pipeline', `${r.id}.json`), canonicalJson(r.body));
+        for (const r of selected) writeFileSync(join(tree, 'assets', 'Pipeline', `${r.id}.json`), JSON.stringify(r.body));
         const zipMs = time(`cd ${tree} && zip -qr ../tree${n}.zip .`);
         const efloor = selectMs + zipMs;
         rows.push([`export ${n} (request → archive downloaded, ${(bytes / 1024 / 1024).toFixed(1)} MB) ${JSON.stringify(expTimings)}`, ms(exp)]);

@@ -2,7 +2,7 @@
  * Refuses request values PostgreSQL can't take as text (NUL characters, unpaired
  * surrogates) before they reach a query, so they are a clear 4xx and never a 500.
  */
-import { textProblem } from '../core/canonical-json.js';
+import { textProblem } from '../core/json-text.js';
 
 /** The first problem found in path parameters, query values or a parsed JSON body. */
 export function findTextProblem(value: unknown, where: string, depth = 0): string | null {

@@ -5,7 +5,7 @@
  * and mark the job done. Any failure rolls everything back: the target is exactly as before.
  */
 import type { Transaction } from 'kysely';
-import { sha256Hex } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import { newAssetId } from '../core/ids.js';
 import { plan as makePlan, type Plan, type PlanItem, type PolicyMap } from '../core/plan.js';

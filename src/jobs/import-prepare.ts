@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Readable } from 'node:stream';
 import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
-import { sha256Hex } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import type { AccountOverride, AssetRef, PlanSourceAsset } from '../core/plan.js';
 import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../core/secret-fields.js';

@@ -1,7 +1,6 @@
 import type { JobState } from '../store/schema.js';
 
 export type { JobState };
-export const JOB_STATES: readonly JobState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const isFinished = (s: JobState): boolean => s === 'SUCCEEDED' || s === 'FAILED' || s === 'CANCELLED';
 
 /** Why a job (or one asset of it) failed: a stable code and a sentence. */

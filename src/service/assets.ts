@@ -1,6 +1,6 @@
 /** Assets through the native API: validated, secrets sealed at rest and masked on the way out. */
 import { assetTypeInfo, isAssetType, mayReferTo, type AssetType } from '../core/asset-types.js';
-import { assetChecksum, checkStorableJson } from '../core/canonical-json.js';
+import { assetChecksum, checkStorableJson } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import { newAssetId } from '../core/ids.js';
 import { checkAssetName } from '../core/names.js';

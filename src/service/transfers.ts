@@ -2,7 +2,7 @@
 import { typesOfSide, type AssetType, isAssetType, assetTypeInfo } from '../core/asset-types.js';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
-import { enqueueJob, getJob } from '../jobs/queue.js';
+import { cancelQueuedJob, enqueueJob, getJob } from '../jobs/queue.js';
 import type { JobRow } from '../jobs/job-types.js';
 import { JOB_KINDS } from '../jobs/handlers.js';
 import { planFor, sealOverrides, type ImportParams } from '../jobs/import-job.js';
@@ -146,6 +146,19 @@ export async function jobArchive(ctx: ServiceContext, jobId: string): Promise<{ 
   if (!blob) throw new DomainError('not_found', job.state === 'SUCCEEDED' ? 'This job has no archive.' : `The job is ${job.state}; its archive is there once it has SUCCEEDED.`, { resource: 'archive' });
   const fileName = ((job.result as { file_name?: string } | null)?.file_name) ?? `${job.id}.zip`;
   return { fileName, size: blob.size, sha256: blob.sha256, stream: readBlob(ctx.db, blob.id) };
+}
+
+/** Cancels a job that has not started yet (so its owner can queue another). */
+export async function cancelJob(ctx: ServiceContext, jobId: string): Promise<JobRow> {
+  const job = await visibleJob(ctx, jobId);
+  if (!ctx.principal.isAdmin && job.user_id !== ctx.principal.userId) throw new DomainError('forbidden', 'Only the user who started a job (or an admin) can cancel it.');
+  if (!(await cancelQueuedJob(ctx.db, job.id))) {
+    throw new DomainError('conflict', `The job is ${(await getJob(ctx.db, job.id))?.state ?? job.state}; only a QUEUED job can be cancelled.`);
+  }
+  if (job.input_blob_id) await deleteBlob(ctx.db, job.input_blob_id).catch(() => undefined);
+  const exprBlob = (job.params as { expressions_blob_id?: string }).expressions_blob_id;
+  if (exprBlob) await deleteBlob(ctx.db, exprBlob).catch(() => undefined);
+  return (await getJob(ctx.db, job.id))!;
 }
 
 export async function startUndo(ctx: ServiceContext, jobId: string): Promise<JobRow> {

@@ -5,13 +5,12 @@ import { newId32 } from '../core/ids.js';
 import { checkUserName } from '../core/names.js';
 import type { DB, Perms } from '../store/schema.js';
 import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, type UserRow } from '../store/users.js';
-import { insertToken, userIdOfToken } from '../store/tokens.js';
+import { deleteExpiredTokens, insertToken, userIdOfToken } from '../store/tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
-import { findOrg } from '../store/orgs.js';
 import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword, verifyPasswordDummy } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
-import { administeredOrg, spaceWithAccess, orgNotFound } from './access.js';
+import { administeredOrg, spaceWithAccess } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
 
@@ -42,6 +41,7 @@ export async function issueToken(db: Kysely<DB>, user: unknown, password: unknow
   if (!p) throw new DomainError('invalid_credentials', 'The user name or password is wrong, or the user is locked.');
   const token = generateToken();
   const expires = new Date(Date.now() + ttlSeconds * 1000);
+  await deleteExpiredTokens(db, new Date());
   await insertToken(db, { token_hash: hashToken(token), user_id: p.userId, expires_at: expires });
   return { token, expires_at: expires.toISOString() };
 }
@@ -121,10 +121,4 @@ export async function bootstrapAdmin(db: Kysely<DB>, name: string, password: str
   const plain = password ?? generatePassword();
   const created = await insertUserIfAbsent(db, { id: newId32(), name, password_hash: await hashPassword(plain), is_admin: true });
   return { created, generatedPassword: created && !password ? plain : null };
-}
-
-export async function orgIdOf(db: Kysely<DB>, ref: string): Promise<string> {
-  const o = await findOrg(db, ref);
-  if (!o) throw orgNotFound(ref);
-  return o.id;
 }

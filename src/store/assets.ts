@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AssetRefRow, DB } from './schema.js';
-import { textProblem } from '../core/canonical-json.js';
+import { textProblem } from '../core/json-text.js';
 import { recordRevisions } from './asset-batch.js';
 import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 

@@ -12,5 +12,3 @@ const constraintOf = (e: unknown): string =>
 /** 23505: unique_violation; optionally of a named constraint or index. */
 export const isUniqueViolation = (e: unknown, constraint?: string): boolean =>
   codeOf(e) === '23505' && (constraint === undefined || constraintOf(e).includes(constraint));
-
-export const isForeignKeyViolation = (e: unknown): boolean => codeOf(e) === '23503';

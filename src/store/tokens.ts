@@ -11,9 +11,3 @@ export async function userIdOfToken(db: Kysely<DB>, tokenHash: string, now: Date
 }
 
 export const deleteExpiredTokens = (db: Kysely<DB>, now: Date): Promise<unknown> => db.deleteFrom('tokens').where('expires_at', '<=', now).execute();
-
-export const insertAccessKey = (db: Kysely<DB>, k: { access_key: string; user_id: string; secret_enc: string }): Promise<unknown> =>
-  db.insertInto('access_keys').values(k).execute();
-
-export const findAccessKey = (db: Kysely<DB>, accessKey: string): Promise<{ user_id: string; secret_enc: string } | undefined> =>
-  db.selectFrom('access_keys').select(['user_id', 'secret_enc']).where('access_key', '=', accessKey).executeTakeFirst();

@@ -18,11 +18,6 @@ export const findUserByName = (db: Kysely<DB>, name: string): Promise<UserRow | 
 export const findUserById = (db: Kysely<DB>, id: string): Promise<UserRow | undefined> =>
   db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
-export async function countAdmins(db: Kysely<DB>): Promise<number> {
-  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('is_admin', '=', true).executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 export const setOrgRole = (db: Kysely<DB>, orgId: string, userId: string, role: 'admin' | 'member'): Promise<unknown> =>
   db.insertInto('org_roles').values({ org_id: orgId, user_id: userId, role }).onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role })).execute();
 

@@ -264,6 +264,14 @@ describe('import uploads', () => {
     expect(job.body).toMatchObject({ state: 'QUEUED', kind: 'import' });
     const nope = await download(s.url, `/api/v1/jobs/${first.body.job_id as string}/archive`, s.adminToken);
     expect(nope.status).toBe(404);
+    // The reader can see the job but not cancel it; its owner can, which frees the slot.
+    expect((await request(s.url, 'POST', `/api/v1/jobs/${first.body.job_id as string}/cancel`, { token: tok })).status).toBe(403);
+    const cancelled = await call('POST', `/api/v1/jobs/${first.body.job_id as string}/cancel`);
+    expect(cancelled.body).toMatchObject({ state: 'CANCELLED' });
+    expect(await blobCount()).toBe(0);
+    expect((await call('POST', `/api/v1/jobs/${first.body.job_id as string}/cancel`)).status).toBe(409);
+    const third = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }) });
+    expect(third.status).toBe(202);
   });
 });
 

@@ -62,6 +62,8 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
     return reply.send(Readable.from(a.stream));
   });
 
+  app.post<{ Params: Params }>('/jobs/:job/cancel', async (r) => transfers.jobView(await transfers.cancelJob(ctx(r), r.params.job!)));
+
   app.post<{ Params: Params }>('/jobs/:job/undo', async (r, reply) => {
     const job = await transfers.startUndo(ctx(r), r.params.job!);
     deps.metrics.jobsEnqueued.inc({ kind: job.kind });

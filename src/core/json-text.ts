@@ -1,19 +1,5 @@
-/** Canonical JSON: object keys sorted (by UTF-16 code units), no white space. */
+/** JSON text as stored: checksums, and the checks that a value can be stored as text. */
 import { createHash } from 'node:crypto';
-
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    const s = JSON.stringify(value);
-    if (s === undefined) throw new TypeError('value is not representable as JSON');
-    return s;
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
 
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
