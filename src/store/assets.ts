@@ -70,16 +70,7 @@ export async function getAsset(db: Db, spaceId: string, id: string): Promise<Ass
   return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
 }
 
-export interface NewAsset {
-  id: string;
-  space_id: string;
-  type: string;
-  name: string;
-  body: unknown;
-  content: Buffer | null;
-  refs: AssetRefRow[];
-  sha256: string;
-  status: 'enabled' | 'disabled';
+export interface NewAsset extends Pick<AssetRow, 'id' | 'space_id' | 'type' | 'name' | 'body' | 'content' | 'refs' | 'sha256' | 'status'> {
   author: string | null;
 }
 

@@ -1,17 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { DB, SpaceKind } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { ApisTable, DB, SpaceKind, SpacesTable } from './schema.js';
 
-export interface ApiRow { id: string; org_id: string; name: string; created_at: Date }
-export interface SpaceRow {
-  id: string;
-  org_id: string;
-  kind: SpaceKind;
-  name: string;
-  api_id: string | null;
-  project_space: string | null;
-  published: boolean;
-  created_at: Date;
-}
+export type ApiRow = Selectable<ApisTable>;
+export type SpaceRow = Selectable<SpacesTable>;
 /** A space with what addresses it: org name, API name. */
 export interface SpaceView extends SpaceRow { org_name: string; api_name: string | null }
 
