@@ -147,6 +147,9 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
         if (part.file.truncated) throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${s!.maxBytes} bytes.`, { part: name });
       } else {
         const text = part.type === 'file' ? (await readSmall(part.file, s!.maxBytes, name)).toString('utf8') : String(part.value);
+        if ((part.type === 'file' && part.file.truncated) || (part.type === 'field' && part.valueTruncated)) {
+          throw new DomainError('payload_too_large', `The '${name}' part is larger than allowed.`, { part: name });
+        }
         if (Buffer.byteLength(text) > s!.maxBytes) throw new DomainError('payload_too_large', `The '${name}' part is larger than ${s!.maxBytes} bytes.`, { part: name });
         json[name] = parseJsonPart(text, name);
       }

@@ -223,6 +223,12 @@ describe('import uploads', () => {
     expect(badOpt.status).toBe(400);
     const badType = await call('POST', `/api/v1/spaces/${space}/imports?policy=Pipeline:keep`, { body: multipart({ package: pkg }) });
     expect(badType.status).toBe(400);
+    const hugeField = await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }, { accounts: { accounts: [], pad: 'x'.repeat(1100 * 1024) } }) });
+    expect(hugeField.status).toBe(413);
+    const form = multipart({ package: pkg });
+    for (let i = 0; i < 12; i++) form.append(`f${i}`, 'x');
+    const tooManyParts = await call('POST', `/api/v1/spaces/${space}/imports`, { body: form });
+    expect([400, 413]).toContain(tooManyParts.status);
     expect(await blobCount()).toBe(0);
     expect(await jobCount()).toBe(0);
   });

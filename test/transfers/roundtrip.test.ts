@@ -102,3 +102,37 @@ describe('export, import, plan, undo through the native API', () => {
     expect(await snapshot(s.url, s.adminToken, space)).toEqual(before);
   });
 });
+
+describe('export selection', () => {
+  let s: TestApp;
+  beforeAll(async () => {
+    s = await startTestApp({}, { worker: true });
+  });
+  afterAll(() => s.close());
+
+  it('exports chosen assets, by type, and with what they refer to', async () => {
+    const call = (m: string, p: string, o: Parameters<typeof request>[3] = {}) => request(s.url, m, p, { token: s.adminToken, ...o });
+    const { version } = await createOrgWithSpaces(s.url, s.adminToken, 'sel');
+    await fill(s.url, s.adminToken, version, SNAPLOGIC_ASSETS);
+    const all = (await call('GET', `/api/v1/spaces/${version}/assets`)).body.items as J[];
+    const task = all.find((a) => a.type === 'Task')!;
+    const exportOf = async (json: J): Promise<string[]> => {
+      const r = await call('POST', `/api/v1/spaces/${version}/exports`, { json });
+      expect(r.status, r.text).toBe(202);
+      const job = await waitJob(s.url, s.adminToken, r.body.job_id as string);
+      expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+      const pkg = (await download(s.url, `/api/v1/jobs/${r.body.job_id as string}/archive`, s.adminToken)).bytes;
+      const fresh = (await call('POST', '/api/v1/orgs/sel/apis/Books/versions', { json: { name: `x${Math.random().toString(36).slice(2, 8)}` } })).body.space_id as string;
+      const imp = await call('POST', `/api/v1/spaces/${fresh}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
+      return ((imp.body.items as J[]).map((i) => `${i.type as string}/${i.name as string}`)).sort();
+    };
+    expect(await exportOf({ asset_ids: [task.id] })).toEqual(['Task/books']);
+    expect(await exportOf({ asset_ids: [task.id], with_dependencies: true })).toEqual(['Account/books_db', 'Expression/helpers.expr', 'File/mapping.csv', 'Pipeline/Load books (v2)', 'Task/books']);
+    expect(await exportOf({ types: ['Policy', 'Flow'] })).toEqual(['Flow/books flow', 'Policy/rate-limit']);
+    const bad = await call('POST', `/api/v1/spaces/${version}/exports`, { json: { asset_ids: ['0'.repeat(24)] } });
+    expect(bad.status).toBe(202);
+    expect((await waitJob(s.url, s.adminToken, bad.body.job_id as string)).state).toBe('FAILED');
+    expect((await call('POST', `/api/v1/spaces/${version}/exports`, { json: { types: ['application'] } })).status).toBe(400);
+    expect((await call('POST', `/api/v1/spaces/${version}/exports`, { json: { asset_ids: 'all' } })).status).toBe(400);
+  });
+});
