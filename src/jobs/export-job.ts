@@ -7,7 +7,6 @@ import { sql, type Kysely } from 'kysely';
 import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
 import { DomainError } from '../core/errors.js';
 import { secretKeyIds } from '../core/secret-fields.js';
-import { normalizeAsset, type AssetRow } from '../store/assets.js';
 import { loadTargetState } from '../store/asset-batch.js';
 import { BlobSink } from '../store/blobs.js';
 import { fromBytea, selectBytea } from '../store/bytea.js';
@@ -15,7 +14,7 @@ import { fromBytea, selectBytea } from '../store/bytea.js';
 const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
   fromBytea((await db.selectFrom('assets').select(selectBytea('content').as('content')).where('id', '=', id).executeTakeFirst())?.content);
 import { recordAudit } from '../store/audit.js';
-import type { DB } from '../store/schema.js';
+import type { AssetRefRow, DB } from '../store/schema.js';
 import { getSpace, type SpaceView } from '../store/spaces.js';
 import { writePackage, type PackageAssetInput } from '../package/package-writer.js';
 import type { AccountsTemplate, PackageKind } from '../package/manifest.js';
@@ -79,11 +78,13 @@ export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_
  * the next batch is fetched while the current one is written. File contents are not in
  * the batches: they are read afterwards in slices (see contentSlices).
  */
-async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<AssetRow & { body_text: string | null }> {
+interface ExportRow { id: string; type: string; name: string; status: 'enabled' | 'disabled'; refs: AssetRefRow[]; size: number | null; body_text: string | null }
+
+async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<ExportRow> {
   const fetchBatch = (i: number) =>
     db
       .selectFrom('assets')
-      .select(['id', 'space_id', 'type', 'name', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'])
+      .select(['id', 'type', 'name', 'refs', 'status'])
       .select(sql<number | null>`octet_length(content)`.as('size'))
       .select(sql<string | null>`body::text`.as('body_text'))
       .where('id', 'in', ids.slice(i, i + BATCH))
@@ -94,7 +95,7 @@ async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch:
   for (let i = 0; next; i += BATCH) {
     const rows = await next;
     next = i + BATCH < ids.length ? fetchBatch(i + BATCH) : undefined;
-    for (const r of rows) yield { ...normalizeAsset({ ...r, body: null, content: null } as Record<string, unknown>), body_text: r.body_text };
+    yield* rows as ExportRow[];
     onBatch(Math.min(ids.length, i + BATCH));
   }
 }

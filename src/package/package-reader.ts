@@ -158,20 +158,22 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   // 2. Each listed asset.
   const assets: PackageAsset[] = [];
   const consumed = new Set<string>([MANIFEST_PATH]);
-  const byId = new Map<string, string>();
-  const byTypeName = new Map<string, string>();
+  type Label = string | (() => string);
+  const text = (l: Label): string => (typeof l === 'function' ? l() : l);
+  const byId = new Map<string, Label>();
+  const byTypeName = new Map<string, Label>();
   const label = (a: ManifestAsset): string => `${a.type} "${displayName(a.name)}" (${a.id})`;
-  const checkDuplicates = (id: string, type: AssetType, name: string, what: string, path: string): boolean => {
+  const checkDuplicates = (id: string, type: AssetType, name: string, what: Label, path: string): boolean => {
     let ok = true;
     const prevId = byId.get(id);
     if (prevId !== undefined) {
-      problem('package.duplicate_asset', `${what} has the same id as ${prevId}.`, path);
+      problem('package.duplicate_asset', `${text(what)} has the same id as ${text(prevId)}.`, path);
       ok = false;
     } else byId.set(id, what);
     const key = refKey(type, name);
     const prevName = byTypeName.get(key);
     if (prevName !== undefined) {
-      problem('package.duplicate_asset', `${what} has the same type and name as ${prevName}.`, path);
+      problem('package.duplicate_asset', `${text(what)} has the same type and name as ${text(prevName)}.`, path);
       ok = false;
     } else byTypeName.set(key, what);
     return ok;
@@ -188,26 +190,27 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
       continue;
     }
     const a = item as ManifestAsset;
-    const what = label(a);
+    // Built only when a problem is reported: this loop runs once per asset.
+    const what = (): string => label(a);
     const expected = assetEntryPath(a.type, a.id);
     if (kind) {
       const placement = checkAssetPlacement(kind, a.type, a.name);
-      if (placement.side) problem('package.manifest_invalid', `manifest.json: ${what}: ${placement.side}.`, MANIFEST_PATH);
-      if (placement.name) problem('package.invalid_name', `${what}: ${placement.name}.`, a.path);
+      if (placement.side) problem('package.manifest_invalid', `manifest.json: ${what()}: ${placement.side}.`, MANIFEST_PATH);
+      if (placement.name) problem('package.invalid_name', `${what()}: ${placement.name}.`, a.path);
     }
     if (a.path !== expected) {
-      problem('package.manifest_invalid', `manifest.json: ${what} must be at path "${expected}", not "${displayName(a.path)}".`, MANIFEST_PATH);
+      problem('package.manifest_invalid', `manifest.json: ${what()} must be at path "${expected}", not "${displayName(a.path)}".`, MANIFEST_PATH);
       continue;
     }
     checkDuplicates(a.id, a.type, a.name, what, a.path);
     const e = reader.get(a.path);
     if (!e || e.isDirectory) {
-      problem('package.entry_missing', `${what} is listed at "${a.path}" but the archive has no such file.`, a.path);
+      problem('package.entry_missing', `${what()} is listed at "${a.path}" but the archive has no such file.`, a.path);
       continue;
     }
     consumed.add(e.name);
     if (e.uncompressedSize !== a.size) {
-      problem('package.checksum_mismatch', `${what}: "${a.path}" is ${e.uncompressedSize} bytes, the manifest says ${a.size}.`, a.path);
+      problem('package.checksum_mismatch', `${what()}: "${a.path}" is ${e.uncompressedSize} bytes, the manifest says ${a.size}.`, a.path);
       continue;
     }
     const base = {
@@ -217,7 +220,7 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
     if (assetTypeInfo(a.type).content === 'json') {
       const bytes = await reader.readBuffer(e);
       if (sha256(bytes) !== a.sha256) {
-        problem('package.checksum_mismatch', `${what}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
+        problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
         continue;
       }
       let body: unknown;
@@ -226,14 +229,14 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
         ({ text, value: body } = parsePackageJsonText(bytes));
       } catch (err) {
         if (!(err instanceof JsonProblem)) throw err;
-        problem('package.asset_invalid', `${what}: "${a.path}" ${err.message}.`, a.path);
+        problem('package.asset_invalid', `${what()}: "${a.path}" ${err.message}.`, a.path);
         continue;
       }
       assets.push(Object.freeze({ ...base, kind: 'json' as const, body, text }));
     } else {
       const bin = await readBinary(reader, e, inline);
       if (bin.sha256 !== a.sha256) {
-        problem('package.checksum_mismatch', `${what}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
+        problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
         continue;
       }
       assets.push(binaryAsset(reader, e, base, bin.content));

@@ -92,28 +92,29 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
   const typeNames = new Set<string>();
 
   for await (const a of input.assets) {
-    const what = `${String(a.type)} "${displayName(String(a.name))}" (${displayName(String(a.id))})`;
-    if (!isAssetId(a.id)) fail('package.manifest_invalid', `${what}: the id must be 24 lower-case hex digits.`);
-    if (!isAssetType(a.type)) fail('package.manifest_invalid', `${what}: unknown asset type.`);
+    // Built only when a problem is reported: this loop runs once per asset.
+    const what = (): string => `${String(a.type)} "${displayName(String(a.name))}" (${displayName(String(a.id))})`;
+    if (!isAssetId(a.id)) fail('package.manifest_invalid', `${what()}: the id must be 24 lower-case hex digits.`);
+    if (!isAssetType(a.type)) fail('package.manifest_invalid', `${what()}: unknown asset type.`);
     const placement = checkAssetPlacement(input.kind, a.type, a.name);
-    if (placement.side) fail('package.manifest_invalid', `${what}: ${placement.side}.`);
-    if (placement.name) fail('package.invalid_name', `${what}: ${placement.name}.`);
-    if (ids.has(a.id)) fail('package.duplicate_asset', `${what}: another asset has the same id.`);
+    if (placement.side) fail('package.manifest_invalid', `${what()}: ${placement.side}.`);
+    if (placement.name) fail('package.invalid_name', `${what()}: ${placement.name}.`);
+    if (ids.has(a.id)) fail('package.duplicate_asset', `${what()}: another asset has the same id.`);
     const tn = `${a.type}\u0000${a.name.normalize('NFC')}`;
-    if (typeNames.has(tn)) fail('package.duplicate_asset', `${what}: another asset has the same type and name.`);
+    if (typeNames.has(tn)) fail('package.duplicate_asset', `${what()}: another asset has the same type and name.`);
     ids.add(a.id);
     typeNames.add(tn);
     for (const r of a.refs ?? []) {
-      if (!isAssetType(r.type) || typeof r.name !== 'string' || r.name.length === 0) fail('package.manifest_invalid', `${what}: a reference has an unknown type or no name.`);
+      if (!isAssetType(r.type) || typeof r.name !== 'string' || r.name.length === 0) fail('package.manifest_invalid', `${what()}: a reference has an unknown type or no name.`);
     }
 
     const path = assetEntryPath(a.type, a.id);
     let size: number;
     let sha256: string;
     if (assetTypeInfo(a.type).content === 'json') {
-      if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what}: a ${a.type} asset needs a JSON body.`);
+      if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: a ${a.type} asset needs a JSON body.`);
       const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
-      if (typeof text !== 'string') fail('package.asset_invalid', `${what}: the body cannot be written as JSON.`);
+      if (typeof text !== 'string') fail('package.asset_invalid', `${what()}: the body cannot be written as JSON.`);
       const bytes = Buffer.from(text, 'utf8');
       size = bytes.length;
       sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -134,7 +135,7 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
       size = written.uncompressedSize;
       sha256 = h.digest('hex');
     } else {
-      fail('package.asset_invalid', `${what}: a ${a.type} asset needs binary content or a stream.`);
+      fail('package.asset_invalid', `${what()}: a ${a.type} asset needs binary content or a stream.`);
       continue;
     }
     const entry: ManifestAsset = { id: a.id, type: a.type, name: a.name, path, size, sha256, status: a.status ?? 'enabled', refs: (a.refs ?? []).map((r) => ({ type: r.type, name: r.name })) };
