@@ -166,8 +166,11 @@ function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
   return index.assets.map((a) => {
     const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
     if (a.kind === 'json') {
+      // Only types that carry secrets need the parsed document; the others keep their text.
+      const sha256 = Buffer.byteLength(a.text) === a.size ? a.sha256 : sha256Hex(a.text);
+      if (assetTypeInfo(a.type).secretFields.length === 0) return { ...base, body: null, bodyText: a.text, content: null, size: 0, sha256, undecryptable: [] };
       const { body, text, undecryptable } = prepareBody(a.type, a.body, a.text, keyring);
-      return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === a.text ? a.sha256 : sha256Hex(text), undecryptable };
+      return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === a.text ? sha256 : sha256Hex(text), undecryptable };
     }
     return { ...base, body: null, bodyText: null, content: a.content, size: a.size, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
   });

@@ -28,9 +28,14 @@ export function parsePackageJsonText(bytes: Uint8Array): { text: string; value: 
   } catch {
     throw new JsonProblem('it is not valid UTF-8');
   }
+  return { text, value: parseJsonText(text) };
+}
+
+/** Parses JSON text under the same rule (no `__proto__` key); throws JsonProblem with a reason. */
+export function parseJsonText(text: string): unknown {
   try {
-    if (!text.includes('__proto__') && !text.includes('\\u')) return { text, value: JSON.parse(text) as unknown };
-    return { text, value: JSON.parse(text, forbid) as unknown };
+    if (!text.includes('__proto__') && !text.includes('\\u')) return JSON.parse(text) as unknown;
+    return JSON.parse(text, forbid) as unknown;
   } catch (e) {
     if (e instanceof JsonProblem) throw e;
     throw new JsonProblem(`it is not valid JSON (${e instanceof Error ? e.message : String(e)})`);

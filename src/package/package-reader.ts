@@ -15,7 +15,7 @@ import { type AssetType } from '../core/asset-types.js';
 import { assetTypeInfo } from '../core/asset-types.js';
 import { displayName } from './archive-errors.js';
 import type { ArchiveEntry, ArchiveReader } from './archive-reader.js';
-import { isPlainObject, JsonProblem, parsePackageJson, parsePackageJsonText } from './json.js';
+import { isPlainObject, JsonProblem, parseJsonText, parsePackageJson, parsePackageJsonText } from './json.js';
 import {
   ACCOUNTS_TEMPLATE_PATH,
   assetEntryPath,
@@ -75,6 +75,40 @@ export interface ExternalRef {
   readonly type: AssetType;
   readonly name: string;
 }
+
+/** A JSON asset whose document is parsed again only when someone asks for `body`. */
+class LazyJsonAsset implements JsonPackageAsset {
+  readonly kind = 'json' as const;
+  readonly id: string;
+  readonly type: AssetType;
+  readonly name: string;
+  readonly status: AssetStatus;
+  readonly refs: readonly AssetRef[];
+  readonly sha256: string;
+  readonly size: number;
+  readonly path: string;
+  readonly listed: boolean;
+  #body: { value: unknown } | undefined;
+
+  constructor(base: PackageAssetBase, readonly text: string) {
+    this.id = base.id;
+    this.type = base.type;
+    this.name = base.name;
+    this.status = base.status;
+    this.refs = base.refs;
+    this.sha256 = base.sha256;
+    this.size = base.size;
+    this.path = base.path;
+    this.listed = base.listed;
+  }
+
+  get body(): unknown {
+    this.#body ??= { value: parseJsonText(this.text) };
+    return this.#body.value;
+  }
+}
+
+const jsonAsset = (base: PackageAssetBase, text: string): JsonPackageAsset => new LazyJsonAsset(base, text);
 
 export interface PackageIndex {
   readonly manifest: Manifest;
@@ -223,16 +257,17 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
         problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
         continue;
       }
-      let body: unknown;
       let text: string;
       try {
-        ({ text, value: body } = parsePackageJsonText(bytes));
+        // Parsed here to check it; the value is not kept (a package of many assets would hold
+        // every document twice): `body` parses the text again when someone asks for it.
+        ({ text } = parsePackageJsonText(bytes));
       } catch (err) {
         if (!(err instanceof JsonProblem)) throw err;
         problem('package.asset_invalid', `${what()}: "${a.path}" ${err.message}.`, a.path);
         continue;
       }
-      assets.push(Object.freeze({ ...base, kind: 'json' as const, body, text }));
+      assets.push(jsonAsset(base, text));
     } else {
       const bin = await readBinary(reader, e, inline);
       if (bin.sha256 !== a.sha256) {
