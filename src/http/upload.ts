@@ -37,6 +37,8 @@ export interface UploadedZip {
   blobId?: string;
   /** Set when kept in a local temp file. */
   path?: string;
+  /** Set when kept in memory (small local uploads). */
+  buffer?: Buffer;
 }
 
 export interface ReceivedUpload {
@@ -74,11 +76,19 @@ function parseJsonPart(text: string, part: string): unknown {
   }
 }
 
-/** Streams a part into a private file with the same checks as a blob (size cap, head check). */
-async function writeLocalFile(source: AsyncIterable<Buffer>, path: string, opts: BlobWriteOptions): Promise<number> {
-  const out = createWriteStream(path, { mode: 0o600 });
+/** Local uploads up to this size stay in memory; larger ones go to a private temp file. */
+const LOCAL_IN_MEMORY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Receives a part for use in this request, with the same checks as a blob (size cap, head
+ * check): in memory while small, spilled to a private file (mode 0600) past the threshold.
+ */
+async function receiveLocal(source: AsyncIterable<Buffer>, newPath: () => Promise<string>, opts: BlobWriteOptions): Promise<{ size: number; buffer?: Buffer; path?: string }> {
   let size = 0;
   let head: Buffer | null = Buffer.alloc(0);
+  let held: Buffer[] = [];
+  let out: ReturnType<typeof createWriteStream> | undefined;
+  let path: string | undefined;
   try {
     for await (const c of source) {
       size += c.length;
@@ -90,14 +100,24 @@ async function writeLocalFile(source: AsyncIterable<Buffer>, path: string, opts:
           head = null;
         }
       }
-      if (!out.write(c)) await once(out, 'drain');
+      if (!out && size > LOCAL_IN_MEMORY_BYTES) {
+        path = await newPath();
+        out = createWriteStream(path, { mode: 0o600 });
+        for (const h of held) if (!out.write(h)) await once(out, 'drain');
+        held = [];
+      }
+      if (out) {
+        if (!out.write(c)) await once(out, 'drain');
+      } else held.push(c);
     }
     if (head) opts.checkHead?.(head);
   } finally {
-    out.end();
-    await once(out, 'close');
+    if (out) {
+      out.end();
+      await once(out, 'close');
+    }
   }
-  return size;
+  return path ? { size, path } : { size, buffer: Buffer.concat(held, size) };
 }
 
 export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spec: UploadSpec): Promise<ReceivedUpload> {
@@ -136,10 +156,11 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
           if (head.length < 4 || !head.subarray(0, 4).equals(ZIP_SIGNATURE)) throw new NotZipError(name);
         } };
         if (s!.local) {
-          tmp ??= await mkdtemp(join(tmpdir(), 'assetport-upload-'));
-          const path = join(tmp, `${Object.keys(zips).length}.zip`);
-          const size = await writeLocalFile(part.file, path, opts);
-          zips[name] = { fileName: part.filename, size, path };
+          const newPath = async () => {
+            tmp ??= await mkdtemp(join(tmpdir(), 'assetport-upload-'));
+            return join(tmp, `${name}.zip`);
+          };
+          zips[name] = { fileName: part.filename, ...(await receiveLocal(part.file, newPath, opts)) };
         } else {
           const info = await writeBlob(db, part.file, opts);
           zips[name] = { fileName: part.filename, size: info.size, blobId: info.id };

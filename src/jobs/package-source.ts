@@ -48,9 +48,17 @@ export function packageFailure(e: unknown, what = 'The package'): DomainError | 
 }
 
 /** Where an uploaded ZIP is: a blob (imports, any worker) or a private local file (dry runs). */
-export type ZipSource = { blobId: string } | { path: string };
+export type ZipSource = { blobId: string } | { path: string } | { buffer: Buffer };
 
 export async function openZip(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<OpenedArchive> {
+  if ('buffer' in source) {
+    try {
+      const reader = await openArchive({ buffer: source.buffer }, archiveLimitsOf(limits));
+      return { reader, close: () => reader.close() };
+    } catch (e) {
+      throw packageFailure(e) ?? e;
+    }
+  }
   if ('path' in source) {
     try {
       // Small files are read whole: one read instead of one per entry.

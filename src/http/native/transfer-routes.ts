@@ -26,7 +26,7 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
       await up.discard();
       throw new DomainError('invalid_request', "The 'package' part (the package ZIP) is missing.", { field: 'package' });
     }
-    const source = (z: UploadedZip) => (z.path ? { path: z.path } : { blobId: z.blobId! });
+    const source = (z: UploadedZip) => (z.buffer ? { buffer: z.buffer } : z.path ? { path: z.path } : { blobId: z.blobId! });
     let started;
     try {
       started = await transfers.startImport(ctx(r), r.params.space!, {
