@@ -166,6 +166,20 @@ describe('import rules', () => {
     expect(back['File/big.bin']!.sha256).toBe(snap['File/big.bin']!.sha256);
   });
 
+  it('a dry run of a package too large to hold in memory reads it from a temporary file, and leaves nothing behind', async () => {
+    const space = await newSpace();
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const uploads = () => readdirSync(tmpdir()).filter((f) => f.startsWith('assetport-upload-')).length;
+    const before = uploads();
+    const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: randomBytes(33 * 1024 * 1024) }, { type: 'Pipeline', name: 'p' }]);
+    const r = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
+    expect(r.status, r.text.slice(0, 300)).toBe(200);
+    expect(r.body.summary).toMatchObject({ create: 2 });
+    expect(uploads()).toBe(before);
+    expect(await snapshot(s.url, s.adminToken, space)).toEqual({});
+  });
+
   it('refuses hostile or broken packages with a stable code, writing nothing', async () => {
     const space = await newSpace();
     const { zipOf } = await import('../helpers/raw-zip.js');
