@@ -121,21 +121,27 @@ export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: r
   // Accounts first (few): the accounts template and the key ids come from them.
   const template: AccountsTemplate = { accounts: [] };
   const keyIds = new Set<string>();
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const rows = await db.selectFrom('assets').select(['id', 'type', 'name', 'body']).where('id', 'in', ids.slice(i, i + BATCH)).where('type', 'in', ['Account', 'datasource']).execute();
-    for (const r of rows) {
-      for (const k of secretKeyIds(r.type as AssetType, r.body)) keyIds.add(k);
-      if (r.type === 'Account') {
-        const b = (r.body ?? {}) as { class_id?: unknown; property_map?: unknown };
-        template.accounts.push({
-          snode_id: r.id,
-          name: r.name,
-          path: `${spacePath(space)}/${r.name}`,
-          class_id: typeof b.class_id === 'string' ? b.class_id : '',
-          property_map: (typeof b.property_map === 'object' && b.property_map !== null ? b.property_map : {}) as Record<string, unknown>,
-        });
-      }
-    }
+  const accounts = ids.length
+    ? await db
+        .selectFrom('assets')
+        .select(['id', 'type', 'name', 'body'])
+        .where('space_id', '=', space.id)
+        .where('type', 'in', ['Account', 'datasource'])
+        .where(sql<boolean>`id = ANY(${[...ids]}::text[])`)
+        .orderBy('name')
+        .execute()
+    : [];
+  for (const r of accounts) {
+    for (const k of secretKeyIds(r.type as AssetType, r.body)) keyIds.add(k);
+    if (r.type !== 'Account') continue;
+    const b = (r.body ?? {}) as { class_id?: unknown; property_map?: unknown };
+    template.accounts.push({
+      snode_id: r.id,
+      name: r.name,
+      path: `${spacePath(space)}/${r.name}`,
+      class_id: typeof b.class_id === 'string' ? b.class_id : '',
+      property_map: (typeof b.property_map === 'object' && b.property_map !== null ? b.property_map : {}) as Record<string, unknown>,
+    });
   }
   const counts: Record<string, number> = {};
   const kind: PackageKind = space.kind;

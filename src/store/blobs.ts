@@ -90,6 +90,7 @@ export class BlobSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private started = false;
+  private inFlight: Promise<unknown> | undefined;
 
   constructor(private readonly db: Kysely<DB>) {}
 
@@ -105,12 +106,18 @@ export class BlobSink {
     if (this.pendingBytes >= BLOB_CHUNK_BYTES) await this.flush();
   }
 
+  /** Writes the pending bytes as the next chunk; one chunk may still be on its way meanwhile. */
   private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
     const data = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.db.insertInto('blob_chunks').values({ blob_id: this.id, seq: this.seq++, data: byteaValue(data) }).execute();
+    const seq = this.seq++;
+    await this.inFlight;
+    const insert = this.db.insertInto('blob_chunks').values({ blob_id: this.id, seq, data: byteaValue(data) }).execute();
+    // Marked as handled now; a failure still surfaces at the next flush or at finish().
+    insert.catch(() => undefined);
+    this.inFlight = insert;
   }
 
   async finish(): Promise<BlobInfo> {
@@ -119,12 +126,14 @@ export class BlobSink {
       this.started = true;
     }
     await this.flush();
+    await this.inFlight;
     const sha256 = this.hash.digest('hex');
     await this.db.updateTable('blobs').set({ size: this.size, sha256, complete: true }).where('id', '=', this.id).execute();
     return { id: this.id, size: this.size, sha256 };
   }
 
   async abort(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
     if (this.started) await deleteBlob(this.db, this.id).catch(() => undefined);
   }
 }
