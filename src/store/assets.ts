@@ -25,11 +25,9 @@ export interface AssetRow {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** One shape for a bytea value read back, whatever the driver returned. */
-export const toBuffer = fromBytea;
 
 export function normalizeAsset(r: Record<string, unknown>): AssetRow {
-  return { ...(r as unknown as AssetRow), content: toBuffer(r.content), revision: Number(r.revision), ...(r.size != null ? { size: Number(r.size) } : {}) };
+  return { ...(r as unknown as AssetRow), content: fromBytea(r.content), revision: Number(r.revision), ...(r.size != null ? { size: Number(r.size) } : {}) };
 }
 
 /** Every column of assets but the (possibly large) binary content. */
