@@ -26,8 +26,6 @@ export type PartSpec =
 export interface UploadSpec {
   /** Expected parts by name; a part may come as a file or a plain field (JSON parts). */
   parts: Record<string, PartSpec>;
-  /** Plain text fields accepted besides the parts (e.g. options). */
-  fields?: readonly string[];
 }
 
 export interface UploadedZip {
@@ -44,7 +42,6 @@ export interface UploadedZip {
 export interface ReceivedUpload {
   zips: Record<string, UploadedZip>;
   json: Record<string, unknown>;
-  fields: Record<string, string>;
   /** Removes the blobs (when the caller does not hand them to a job) and the local files. */
   discard(): Promise<void>;
   /** Removes the local temp files only (blobs now belong to a job). */
@@ -124,7 +121,6 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
   if (!request.isMultipart()) throw new DomainError('unsupported_media_type', `This call takes multipart/form-data with the part(s) ${Object.keys(spec.parts).join(', ')}.`);
   const zips: Record<string, UploadedZip> = {};
   const json: Record<string, unknown> = {};
-  const fields: Record<string, string> = {};
   const seen = new Set<string>();
   let tmp: string | undefined;
   const discard = async () => {
@@ -135,21 +131,15 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
     for await (const part of request.parts()) {
       const name = part.fieldname;
       const s = Object.prototype.hasOwnProperty.call(spec.parts, name) ? spec.parts[name] : undefined;
-      const isField = !s && (spec.fields ?? []).includes(name);
-      if (!s && !isField) {
+      if (!s) {
         if (part.type === 'file') part.file.resume();
-        throw new DomainError('invalid_request', `Unexpected part '${name}'; this call takes ${[...Object.keys(spec.parts), ...(spec.fields ?? [])].join(', ')}.`, { field: name });
+        throw new DomainError('invalid_request', `Unexpected part '${name}'; this call takes ${Object.keys(spec.parts).join(', ')}.`, { field: name });
       }
       if (seen.has(name)) {
         if (part.type === 'file') part.file.resume();
         throw new DomainError('invalid_request', `The part '${name}' is given twice.`, { field: name });
       }
       seen.add(name);
-      if (isField) {
-        if (part.type === 'file') fields[name] = (await readSmall(part.file, 64 * 1024, name)).toString('utf8');
-        else fields[name] = String(part.value);
-        continue;
-      }
       if (s!.kind === 'zip') {
         if (part.type !== 'file') throw new DomainError('invalid_request', `The '${name}' part must be a file.`, { field: name });
         const opts = { maxBytes: s!.maxBytes, headBytes: 4, checkHead: (head: Buffer) => {
@@ -179,5 +169,5 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
     await discard();
     throw e;
   }
-  return { zips, json, fields, discard, discardLocal: async () => (tmp ? rm(tmp, { recursive: true, force: true }) : undefined) };
+  return { zips, json, discard, discardLocal: async () => (tmp ? rm(tmp, { recursive: true, force: true }) : undefined) };
 }

@@ -1,7 +1,4 @@
-/**
- * Where an import writes: an existing space, a new numbered sibling of it (`create_new`),
- * or a SnapLogic API version that is created (unpublished) when it does not exist.
- */
+/** Where an import writes: an existing space, or a new numbered sibling of it (`create_new`). */
 import type { Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
@@ -9,9 +6,7 @@ import type { DB } from '../store/schema.js';
 import { getSpace, insertSpace, type SpaceView } from '../store/spaces.js';
 import { recordAudit } from '../store/audit.js';
 
-export type ImportTarget =
-  | { kind: 'space'; space_id: string; create_new?: boolean }
-  | { kind: 'api_version'; org_id: string; api_id: string; version: string; create_new: boolean };
+export type ImportTarget = { kind: 'space'; space_id: string; create_new?: boolean };
 
 /** The name of the N-th numbered copy: `<name><N>`, or `<name> <N>` for projects (SnapLogic's rule). */
 export const numberedName = (kind: SpaceView['kind'], name: string, n: number): string => (kind === 'project' ? `${name} ${n}` : `${name}${n}`);
@@ -40,21 +35,8 @@ export interface ResolvedTarget {
 }
 
 export async function resolveTarget(trx: Transaction<DB>, target: ImportTarget, actor: string | null): Promise<ResolvedTarget> {
-  if (target.kind === 'space') {
-    const space = await getSpace(trx, target.space_id);
-    if (!space) throw new DomainError('not_found', 'The target space no longer exists.');
-    if (!target.create_new) return { space, created: false };
-    return { space: await createNumbered(trx, space, actor), created: true };
-  }
-  // Serialize creations of versions of one API.
-  await trx.selectFrom('apis').select('id').where('id', '=', target.api_id).forUpdate().executeTakeFirst();
-  const existing = await trx.selectFrom('spaces').select('id').where('api_id', '=', target.api_id).where('kind', '=', 'api_version').where('name', '=', target.version).executeTakeFirst();
-  if (existing) {
-    const space = (await getSpace(trx, existing.id))!;
-    if (!target.create_new) return { space, created: false };
-    return { space: await createNumbered(trx, space, actor), created: true };
-  }
-  const s = await insertSpace(trx, { id: newId32(), org_id: target.org_id, kind: 'api_version', name: target.version, api_id: target.api_id, published: false });
-  await recordAudit(trx, { actor, action: 'space.create', org_id: target.org_id, space_id: s.id, details: { name: target.version, reason: 'import' } });
-  return { space: (await getSpace(trx, s.id))!, created: true };
+  const space = await getSpace(trx, target.space_id);
+  if (!space) throw new DomainError('not_found', 'The target space no longer exists.');
+  if (!target.create_new) return { space, created: false };
+  return { space: await createNumbered(trx, space, actor), created: true };
 }

@@ -25,8 +25,6 @@ export interface BlobWriteOptions {
   checkHead?: (head: Buffer) => void;
   /** How many leading bytes checkHead wants. */
   headBytes?: number;
-  /** Called with the running byte count after each chunk. */
-  onProgress?: (bytes: number) => void;
 }
 
 export class BlobTooLargeError extends DomainError {
@@ -65,10 +63,7 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
         opts.checkHead!(Buffer.concat(pending).subarray(0, headBytes));
         headChecked = true;
       }
-      if (pendingBytes >= BLOB_CHUNK_BYTES) {
-        await flush();
-        opts.onProgress?.(size);
-      }
+      if (pendingBytes >= BLOB_CHUNK_BYTES) await flush();
     }
     if (!headChecked) opts.checkHead!(Buffer.concat(pending));
     await flush();
