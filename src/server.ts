@@ -15,6 +15,7 @@ import { KeyRing } from './secrets/key-ring.js';
 import { loadMasterKeys } from './secrets/master-key.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
+import { closeVerifyPool, setVerifyThreads } from './package/verify-pool.js';
 import { bootstrapAdmin } from './service/users.js';
 
 export interface RunningProcess {
@@ -52,6 +53,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
   const keys = await loadMasterKeys({ envValue: config.masterKey, dataDir: config.dataDir });
   if (keys.generated) logger.warn({ path: `${config.dataDir}/master.key` }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
   const keyring = KeyRing.fromMasterKeys(keys.keys);
+  setVerifyThreads(config.readThreads);
   const database = await openAndMigrate(config, logger);
   const metrics = new Metrics({ defaultMetrics: true });
 
@@ -95,6 +97,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
       logger.info('stopping');
       await app?.close();
       await worker?.stop(config.shutdownGraceSeconds * 1000);
+      await closeVerifyPool();
       await database.close();
       logger.info('stopped');
     })());

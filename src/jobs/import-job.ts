@@ -98,7 +98,7 @@ export async function applyPlan(
     const id = item.action === 'update' ? item.targetId! : newAssetId();
     if (item.action !== 'update') newIds.set(item.sourceId, id);
     const w = { id, type: item.type, name: item.name, bodyText, content: null as Buffer | null, refs: item.refs, sha256, status: item.status, revision: item.targetRevision ?? 0 };
-    if (a.bodyText === null) binary.push({ item, asset: a, write: w });
+    if (bodyText === null) binary.push({ item, asset: a, write: w });
     else if (item.action === 'update') updates.push(w);
     else creates.push(w);
   }

@@ -14,7 +14,7 @@ import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../cor
 import type { Limits } from '../config/config.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import type { DB } from '../store/schema.js';
-import { expressionFileId, type PackageIndex } from '../package/package-reader.js';
+import { expressionFileId, type JsonPackageAsset, type PackageIndex } from '../package/package-reader.js';
 import type { PackageKind } from '../package/manifest.js';
 import { openZip, packageFailure, readZipPackage, type ZipSource } from './package-source.js';
 
@@ -162,13 +162,42 @@ export async function prepareImport(
   }
 }
 
+/** A JSON asset stored as the package has it: its text is decoded when the import writes it (a dry run never does). */
+class KeptText implements PreparedAsset {
+  readonly sourceId: string;
+  readonly type: AssetType;
+  readonly name: string;
+  readonly status: 'enabled' | 'disabled';
+  readonly refs: AssetRef[];
+  readonly body = null;
+  readonly content = null;
+  readonly size = 0;
+  readonly undecryptable: string[] = [];
+
+  constructor(
+    base: Pick<PreparedAsset, 'sourceId' | 'type' | 'name' | 'status' | 'refs'>,
+    private readonly source: JsonPackageAsset,
+    readonly sha256: string,
+  ) {
+    this.sourceId = base.sourceId;
+    this.type = base.type;
+    this.name = base.name;
+    this.status = base.status;
+    this.refs = base.refs;
+  }
+
+  get bodyText(): string {
+    return this.source.text;
+  }
+}
+
 function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
   return index.assets.map((a) => {
     const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
     if (a.kind === 'json') {
       // Only types that carry secrets need the parsed document; the others keep their text.
-      const sha256 = Buffer.byteLength(a.text) === a.size ? a.sha256 : sha256Hex(a.text);
-      if (assetTypeInfo(a.type).secretFields.length === 0) return { ...base, body: null, bodyText: a.text, content: null, size: 0, sha256, undecryptable: [] };
+      const sha256 = a.exact ? a.sha256 : sha256Hex(a.text);
+      if (assetTypeInfo(a.type).secretFields.length === 0) return new KeptText(base, a, sha256);
       const { body, text, undecryptable } = prepareBody(a.type, a.body, a.text, keyring);
       return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === a.text ? sha256 : sha256Hex(text), undecryptable };
     }

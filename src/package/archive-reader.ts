@@ -21,6 +21,7 @@ import { ArchiveError, isArchiveError, quote } from './archive-errors.js';
 import { RATIO_FLOOR_BYTES, resolveLimits, type ArchiveLimits } from './archive-limits.js';
 import { BufferSource, FileSource, type ByteSource } from './byte-source.js';
 import { crc32 } from './crc32.js';
+import { crcError, inflateEntry, inflateError, sizeError } from './entry-check.js';
 import { checkEntryName, decodeEntryName, NameRegistry } from './entry-names.js';
 
 export interface ArchiveEntry {
@@ -47,6 +48,15 @@ export interface ArchiveReader {
   get(name: string): ArchiveEntry | undefined;
   /** The entry's bytes, verified (length and CRC-32). */
   readBuffer(entry: ArchiveEntry): Promise<Buffer>;
+  /**
+   * A small entry's data exactly as stored (compressed), after its local header has been
+   * checked; for {@link inflateEntry} elsewhere (another thread). The result may share
+   * memory with the archive: copy it before handing it out. Undefined for an entry large
+   * enough to be streamed (read it with readBuffer or openStream).
+   */
+  readStored(entry: ArchiveEntry): Promise<Buffer | undefined>;
+  /** Counts an entry verified elsewhere (from {@link readStored}) toward the real unpacked total. */
+  noteVerified(entry: ArchiveEntry): void;
   /** The entry's bytes as a stream; the stream errors (with an ArchiveError) on excess bytes, short data or a bad CRC. */
   openStream(entry: ArchiveEntry): Promise<Readable>;
   close(): Promise<void>;
@@ -450,27 +460,20 @@ class Reader implements ArchiveReader {
       }
       return out.length === pos ? out : out.subarray(0, pos);
     }
-    const dataStart = await this.locate(it);
-    const raw = await this.src.read(dataStart, entry.compressedSize);
-    let out: Buffer;
-    if (entry.method === 0) {
-      out = Buffer.from(raw); // a copy: never hand out memory shared with the source
-    } else if (entry.compressedSize === 0 && entry.uncompressedSize === 0) {
-      out = Buffer.alloc(0); // some writers store empty files as "deflated" with no data at all
-    } else {
-      try {
-        // One output buffer of the declared size + 1 (zlib's default is 16 KiB chunks, mostly
-        // garbage for small entries); the cap stops a lying entry at its first extra byte.
-        const cap = entry.uncompressedSize + 1;
-        out = zlib.inflateRawSync(raw, { maxOutputLength: cap, chunkSize: Math.max(64, cap) });
-      } catch (e) {
-        throw inflateError(e, entry);
-      }
-    }
-    if (out.length !== entry.uncompressedSize) throw sizeError(entry, out.length);
-    if (crc32(out) !== entry.crc32) throw crcError(entry);
+    const out = inflateEntry((await this.readStored(entry)) as Buffer, entry);
     this.account(it, out.length);
     return out;
+  }
+
+  async readStored(entry: ArchiveEntry): Promise<Buffer | undefined> {
+    const it = this.internal(entry);
+    if (entry.isDirectory) return Buffer.alloc(0);
+    if (this.isLarge(entry)) return undefined;
+    return this.src.read(await this.locate(it), entry.compressedSize);
+  }
+
+  noteVerified(entry: ArchiveEntry): void {
+    this.account(this.internal(entry), entry.uncompressedSize);
   }
 
   async openStream(entry: ArchiveEntry): Promise<Readable> {
@@ -504,25 +507,6 @@ class Reader implements ArchiveReader {
 
 const corrupt = (entry: ArchiveEntry, e: unknown): ArchiveError =>
   new ArchiveError('archive.corrupt', `Entry ${quote(entry.name)} could not be read (${e instanceof Error ? e.message : String(e)}).`, entry.name);
-
-const sizeError = (entry: ArchiveEntry, got: number | 'more'): ArchiveError =>
-  new ArchiveError(
-    'archive.size_mismatch',
-    got === 'more' || got > entry.uncompressedSize
-      ? `Entry ${quote(entry.name)} inflates to more than its declared ${entry.uncompressedSize} bytes.`
-      : `Entry ${quote(entry.name)} inflates to ${got} bytes, fewer than its declared ${entry.uncompressedSize}.`,
-    entry.name,
-  );
-
-const crcError = (entry: ArchiveEntry): ArchiveError =>
-  new ArchiveError('archive.crc_mismatch', `Entry ${quote(entry.name)} does not match its CRC-32: the data is damaged.`, entry.name);
-
-function inflateError(e: unknown, entry: ArchiveEntry): ArchiveError {
-  if (isArchiveError(e)) return e;
-  const code = (e as { code?: unknown } | null)?.code;
-  if (code === 'ERR_BUFFER_TOO_LARGE') return sizeError(entry, 'more');
-  return new ArchiveError('archive.corrupt', `Entry ${quote(entry.name)} has compressed data that does not decode (${e instanceof Error ? e.message : String(e)}).`, entry.name);
-}
 
 /** Counts and checksums an entry's real bytes; errors on the first byte past the declared size. */
 class EntryCheck extends Transform {

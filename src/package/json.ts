@@ -31,6 +31,9 @@ export function parsePackageJsonText(bytes: Uint8Array): { text: string; value: 
   return { text, value: parseJsonText(text) };
 }
 
+/** The text of bytes already checked by {@link parsePackageJsonText} (a leading BOM dropped). */
+export const decodeCheckedText = (bytes: Uint8Array): string => UTF8.decode(bytes);
+
 /** Parses JSON text under the same rule (no `__proto__` key); throws JsonProblem with a reason. */
 export function parseJsonText(text: string): unknown {
   try {

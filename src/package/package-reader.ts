@@ -13,9 +13,10 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { type AssetType } from '../core/asset-types.js';
 import { assetTypeInfo } from '../core/asset-types.js';
-import { displayName } from './archive-errors.js';
+import { displayName, isArchiveError, type ArchiveError } from './archive-errors.js';
 import type { ArchiveEntry, ArchiveReader } from './archive-reader.js';
-import { isPlainObject, JsonProblem, parseJsonText, parsePackageJson, parsePackageJsonText } from './json.js';
+import { archiveErrorOf, checkJsonBytes, type JsonEntryOutcome } from './entry-check.js';
+import { decodeCheckedText, isPlainObject, JsonProblem, parseJsonText, parsePackageJson } from './json.js';
 import {
   ACCOUNTS_TEMPLATE_PATH,
   assetEntryPath,
@@ -36,6 +37,7 @@ import {
   type Manifest,
   type ManifestAsset,
 } from './manifest.js';
+import { JsonVerifier, nextTurn } from './verify-pool.js';
 import { PackageError, type PackageProblem, type PackageProblemCode } from './package-errors.js';
 
 export interface PackageAssetBase {
@@ -54,9 +56,11 @@ export interface PackageAssetBase {
 
 export interface JsonPackageAsset extends PackageAssetBase {
   readonly kind: 'json';
-  /** The document exactly as the package holds it (its SHA-256 is the manifest's). */
+  /** The document as text: the entry's bytes decoded (a leading byte order mark dropped), each time it is read. */
   readonly text: string;
-  /** The parsed document. */
+  /** Whether `text` encodes to exactly the entry's bytes (no byte order mark was dropped), so the manifest's `sha256` is the text's. */
+  readonly exact: boolean;
+  /** The parsed document, parsed each time it is read. */
   readonly body: unknown;
 }
 
@@ -76,7 +80,10 @@ export interface ExternalRef {
   readonly name: string;
 }
 
-/** A JSON asset whose document is parsed again only when someone asks for `body`. */
+/**
+ * A JSON asset that keeps its verified bytes: `text` decodes them and `body` parses that
+ * text, each time it is asked for (a dry run never needs either).
+ */
 class LazyJsonAsset implements JsonPackageAsset {
   readonly kind = 'json' as const;
   readonly id: string;
@@ -88,9 +95,13 @@ class LazyJsonAsset implements JsonPackageAsset {
   readonly size: number;
   readonly path: string;
   readonly listed: boolean;
-  #body: { value: unknown } | undefined;
+  readonly #bytes: Uint8Array;
 
-  constructor(base: PackageAssetBase, readonly text: string) {
+  constructor(
+    base: PackageAssetBase,
+    bytes: Uint8Array,
+    readonly exact: boolean,
+  ) {
     this.id = base.id;
     this.type = base.type;
     this.name = base.name;
@@ -100,15 +111,17 @@ class LazyJsonAsset implements JsonPackageAsset {
     this.size = base.size;
     this.path = base.path;
     this.listed = base.listed;
+    this.#bytes = bytes;
+  }
+
+  get text(): string {
+    return decodeCheckedText(this.#bytes);
   }
 
   get body(): unknown {
-    this.#body ??= { value: parseJsonText(this.text) };
-    return this.#body.value;
+    return parseJsonText(this.text);
   }
 }
-
-const jsonAsset = (base: PackageAssetBase, text: string): JsonPackageAsset => new LazyJsonAsset(base, text);
 
 export interface PackageIndex {
   readonly manifest: Manifest;
@@ -197,29 +210,44 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   const byId = new Map<string, Label>();
   const byTypeName = new Map<string, Label>();
   const label = (a: ManifestAsset): string => `${a.type} "${displayName(a.name)}" (${a.id})`;
-  const checkDuplicates = (id: string, type: AssetType, name: string, what: Label, path: string): boolean => {
+  const checkDuplicates = (id: string, type: AssetType, name: string, what: Label, path: string, report = problem): boolean => {
     let ok = true;
     const prevId = byId.get(id);
     if (prevId !== undefined) {
-      problem('package.duplicate_asset', `${text(what)} has the same id as ${text(prevId)}.`, path);
+      report('package.duplicate_asset', `${text(what)} has the same id as ${text(prevId)}.`, path);
       ok = false;
     } else byId.set(id, what);
     const key = refKey(type, name);
     const prevName = byTypeName.get(key);
     if (prevName !== undefined) {
-      problem('package.duplicate_asset', `${text(what)} has the same type and name as ${text(prevName)}.`, path);
+      report('package.duplicate_asset', `${text(what)} has the same type and name as ${text(prevName)}.`, path);
       ok = false;
     } else byTypeName.set(key, what);
     return ok;
   };
 
+  // Checked in two passes. The first checks each item and hands its JSON document to a
+  // verifier that works on other threads while this one goes on; the second, in the
+  // manifest's order, reports each item's problems and outcome (so problems, and the first
+  // archive error, come in the order a single pass would give) and reads binary entries.
+  type Later = [code: PackageProblemCode, message: string, entry?: string];
+  interface Item {
+    problems: Later[];
+    asset?: { base: PackageAssetBase; entry: ArchiveEntry; what: () => string; document: number | ArchiveError | JsonEntryOutcome | undefined };
+  }
   const list = head.assets as unknown[];
+  const items: Item[] = [];
+  const verifier = new JsonVerifier(list.length);
   for (let i = 0; i < list.length; i++) {
+    if (i % 200 === 199) await nextTurn(); // let the verifier's threads answer and take more
     const item = list[i];
+    const it: Item = { problems: [] };
+    items.push(it);
+    const later = (code: PackageProblemCode, message: string, entry?: string): void => void it.problems.push([code, message, entry]);
     if (!validateManifestAsset(item)) {
       const id = isPlainObject(item) && typeof item.id === 'string' ? ` (asset id "${displayName(item.id)}")` : '';
       for (const msg of describeSchemaErrors(validateManifestAsset.errors, `assets[${i}]`)) {
-        problem('package.manifest_invalid', `manifest.json: ${msg}${id}.`, MANIFEST_PATH);
+        later('package.manifest_invalid', `manifest.json: ${msg}${id}.`, MANIFEST_PATH);
       }
       continue;
     }
@@ -229,53 +257,71 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
     const expected = assetEntryPath(a.type, a.id);
     if (kind) {
       const placement = checkAssetPlacement(kind, a.type, a.name);
-      if (placement.side) problem('package.manifest_invalid', `manifest.json: ${what()}: ${placement.side}.`, MANIFEST_PATH);
-      if (placement.name) problem('package.invalid_name', `${what()}: ${placement.name}.`, a.path);
+      if (placement.side) later('package.manifest_invalid', `manifest.json: ${what()}: ${placement.side}.`, MANIFEST_PATH);
+      if (placement.name) later('package.invalid_name', `${what()}: ${placement.name}.`, a.path);
     }
     if (a.path !== expected) {
-      problem('package.manifest_invalid', `manifest.json: ${what()} must be at path "${expected}", not "${displayName(a.path)}".`, MANIFEST_PATH);
+      later('package.manifest_invalid', `manifest.json: ${what()} must be at path "${expected}", not "${displayName(a.path)}".`, MANIFEST_PATH);
       continue;
     }
-    checkDuplicates(a.id, a.type, a.name, what, a.path);
+    checkDuplicates(a.id, a.type, a.name, what, a.path, later);
     const e = reader.get(a.path);
     if (!e || e.isDirectory) {
-      problem('package.entry_missing', `${what()} is listed at "${a.path}" but the archive has no such file.`, a.path);
+      later('package.entry_missing', `${what()} is listed at "${a.path}" but the archive has no such file.`, a.path);
       continue;
     }
     consumed.add(e.name);
     if (e.uncompressedSize !== a.size) {
-      problem('package.checksum_mismatch', `${what()}: "${a.path}" is ${e.uncompressedSize} bytes, the manifest says ${a.size}.`, a.path);
+      later('package.checksum_mismatch', `${what()}: "${a.path}" is ${e.uncompressedSize} bytes, the manifest says ${a.size}.`, a.path);
       continue;
     }
-    const base = {
+    const base: PackageAssetBase = {
       id: a.id, type: a.type, name: a.name, status: a.status ?? 'enabled', refs: Object.freeze([...(a.refs ?? [])]),
       sha256: a.sha256, size: a.size, path: a.path, listed: true,
-    } as const;
+    };
+    let document: number | ArchiveError | JsonEntryOutcome | undefined;
     if (assetTypeInfo(a.type).content === 'json') {
-      const bytes = await reader.readBuffer(e);
-      if (sha256(bytes) !== a.sha256) {
-        problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
-        continue;
-      }
-      let text: string;
       try {
-        // Parsed here to check it; the value is not kept (a package of many assets would hold
-        // every document twice): `body` parses the text again when someone asks for it.
-        ({ text } = parsePackageJsonText(bytes));
+        const raw = await reader.readStored(e);
+        // A document large enough to be streamed is read here, whole.
+        document = raw ? verifier.add({ raw, facts: e, sha256: a.sha256 }) : checkJsonBytes(await reader.readBuffer(e), a.sha256);
       } catch (err) {
-        if (!(err instanceof JsonProblem)) throw err;
-        problem('package.asset_invalid', `${what()}: "${a.path}" ${err.message}.`, a.path);
-        continue;
+        if (!isArchiveError(err)) throw err;
+        document = err;
       }
-      assets.push(jsonAsset(base, text));
-    } else {
+    }
+    it.asset = { base, entry: e, what, document };
+  }
+  const outcomes = await verifier.finish();
+
+  for (const it of items) {
+    for (const [code, message, entry] of it.problems) problem(code, message, entry);
+    if (!it.asset) continue;
+    const { base, entry: e, what, document } = it.asset;
+    if (document === undefined) {
       const bin = await readBinary(reader, e, inline);
-      if (bin.sha256 !== a.sha256) {
-        problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${a.path}" does not match the manifest.`, a.path);
+      if (bin.sha256 !== base.sha256) {
+        problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${base.path}" does not match the manifest.`, base.path);
         continue;
       }
       assets.push(binaryAsset(reader, e, base, bin.content));
+      continue;
     }
+    if (isArchiveError(document)) throw document;
+    // Parsed to check it; the value is not kept (a package of many assets would hold every
+    // document twice): `body` parses the text again when asked for.
+    const outcome = typeof document === 'number' ? (outcomes[document] as JsonEntryOutcome) : document;
+    if (outcome.kind === 'archive') throw archiveErrorOf(outcome);
+    if (outcome.kind === 'sha256') {
+      problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${base.path}" does not match the manifest.`, base.path);
+      continue;
+    }
+    if (outcome.kind === 'json') {
+      problem('package.asset_invalid', `${what()}: "${base.path}" ${outcome.message}.`, base.path);
+      continue;
+    }
+    reader.noteVerified(e);
+    assets.push(new LazyJsonAsset(base, outcome.bytes, outcome.exact));
   }
 
   // 3. Expression files that the manifest does not list.

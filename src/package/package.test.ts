@@ -13,6 +13,7 @@ import { PACKAGE_PROBLEM_CODES, PackageError, type PackageProblemCode } from './
 import { readPackage, type BinaryPackageAsset, type JsonPackageAsset, type PackageIndex } from './package-reader.js';
 import { writePackage, type PackageAssetInput, type WritePackageInput } from './package-writer.js';
 import { forgeZip } from './test-zips.js';
+import { poolStats, setVerifyThreads, verifyThreads } from './verify-pool.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const id = (n: number): string => n.toString(16).padStart(24, '0');
@@ -317,6 +318,39 @@ describe('other package problems', () => {
     expect((err as PackageError).omitted).toBe(501); // 1,500 missing entries + the unlisted pipeline
     expect((err as PackageError).message).toMatch(/1501 problems/);
     await reader.close();
+  });
+
+  it('reports the same problems, in the same order, whether documents are verified on threads or not', async () => {
+    // Enough documents for the threads to take part; problems spread over all of them.
+    const docs = Array.from({ length: 1200 }, (_, i) => `{"n": ${i}, "pad": "${'x'.repeat(i % 40)}"}`);
+    docs[1100] = '{"n": ';
+    const m = baseManifest({}, docs.map((d, i) => {
+      const a = asset(100 + i, 'Task', `t${i}`, d);
+      if (i === 700) return { ...a, sha256: sha('other') };
+      if (i === 950) return { ...a, name: 't3' };
+      return a;
+    }));
+    const zip = await handmade([['manifest.json', m], ...docs.map((d, i): [string, string] => [`assets/Task/${id(100 + i)}.json`, d])]);
+    const threads = verifyThreads();
+    try {
+      setVerifyThreads(0);
+      const here = await problemsOf(zip);
+      setVerifyThreads(2);
+      const before = poolStats().threadBatches;
+      expect(await problemsOf(zip)).toEqual(here);
+      expect(poolStats().threadBatches).toBeGreaterThan(before);
+      expect(here.map((p) => p.code)).toEqual(['package.checksum_mismatch', 'package.duplicate_asset', 'package.asset_invalid']);
+      expect(here.map((p) => p.entry)).toEqual([`assets/Task/${id(800)}.json`, `assets/Task/${id(1050)}.json`, `assets/Task/${id(1200)}.json`]);
+      // And a valid package reads the same both ways.
+      const ok = await handmade([['manifest.json', baseManifest({}, docs.slice(0, 1000).map((d, i) => asset(100 + i, 'Task', `t${i}`, d)))], ...docs.slice(0, 1000).map((d, i): [string, string] => [`assets/Task/${id(100 + i)}.json`, d])]);
+      const texts = async () => (await read(ok)).index.assets.map((a) => (a as JsonPackageAsset).text);
+      const threaded = await texts();
+      setVerifyThreads(0);
+      expect(await texts()).toEqual(threaded);
+      expect(threaded[999]).toBe(docs[999]);
+    } finally {
+      setVerifyThreads(threads);
+    }
   });
 
   it('duplicate ids', async () => {
