@@ -15,7 +15,7 @@ import { KeyRing } from './secrets/key-ring.js';
 import { loadMasterKeys } from './secrets/master-key.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
-import { closeVerifyPool, setVerifyThreads } from './package/verify-pool.js';
+import { closePackageThreads, setPackageThreads } from './package/thread-pool.js';
 import { bootstrapAdmin } from './service/users.js';
 
 export interface RunningProcess {
@@ -53,7 +53,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
   const keys = await loadMasterKeys({ envValue: config.masterKey, dataDir: config.dataDir });
   if (keys.generated) logger.warn({ path: `${config.dataDir}/master.key` }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
   const keyring = KeyRing.fromMasterKeys(keys.keys);
-  setVerifyThreads(config.readThreads);
+  setPackageThreads(config.packageThreads);
   const database = await openAndMigrate(config, logger);
   const metrics = new Metrics({ defaultMetrics: true });
 
@@ -97,7 +97,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
       logger.info('stopping');
       await app?.close();
       await worker?.stop(config.shutdownGraceSeconds * 1000);
-      await closeVerifyPool();
+      await closePackageThreads();
       await database.close();
       logger.info('stopped');
     })());

@@ -13,8 +13,8 @@ describe('loadConfig', () => {
     const c = loadConfig({ HOST: '0.0.0.0', PORT: '9000', ASSETPORT_DATA_DIR: '/data', DATABASE_URL: 'postgres://u@h:5432/d', ASSETPORT_ADMIN_USER: 'root', ASSETPORT_ADMIN_PASSWORD: 'longenough', LOG_LEVEL: 'debug', ASSETPORT_MAX_UPLOAD: '16MiB' }, '/srv');
     expect(c).toMatchObject({ host: '0.0.0.0', port: 9000, dataDir: '/data', databaseUrl: 'postgres://u@h:5432/d', adminUser: 'root', adminPassword: 'longenough', logLevel: 'debug' });
     expect(c.limits.uploadBytes).toBe(16 * 1024 * 1024);
-    expect(loadConfig({ ASSETPORT_READ_THREADS: '0' }).readThreads).toBe(0);
-    expect(loadConfig({ ASSETPORT_READ_THREADS: '3' }).readThreads).toBe(3);
+    expect(loadConfig({ ASSETPORT_PACKAGE_THREADS: '0' }).packageThreads).toBe(0);
+    expect(loadConfig({ ASSETPORT_PACKAGE_THREADS: '3' }).packageThreads).toBe(3);
   });
 
   it.each([
@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     ['ASSETPORT_ADMIN_PASSWORD', 'short'],
     ['ASSETPORT_ADMIN_USER', '../x'],
     ['ASSETPORT_MAX_UPLOAD', '12 parsecs'],
-    ['ASSETPORT_READ_THREADS', '-1'],
+    ['ASSETPORT_PACKAGE_THREADS', '-1'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {

@@ -3,7 +3,7 @@
  * docs/configuration.md; an invalid value is a ConfigError naming the variable.
  */
 import { resolve, join } from 'node:path';
-import { defaultVerifyThreads } from '../package/verify-pool.js';
+import { defaultPackageThreads } from '../package/thread-pool.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -45,8 +45,8 @@ export interface Config {
   jobMaxAttempts: number;
   workerPollMs: number;
   shutdownGraceSeconds: number;
-  /** Threads that verify a package's documents beside the one reading it (0: none). */
-  readThreads: number;
+  /** Threads that verify and compress package entries beside the calling one (0: none). */
+  packageThreads: number;
   limits: Limits;
 }
 
@@ -121,7 +121,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
     workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 500, 10, 60_000),
     shutdownGraceSeconds: int(env, 'ASSETPORT_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
-    readThreads: int(env, 'ASSETPORT_READ_THREADS', defaultVerifyThreads(), 0, 64),
+    packageThreads: int(env, 'ASSETPORT_PACKAGE_THREADS', defaultPackageThreads(), 0, 64),
     limits: {
       jsonBodyBytes: size(env, 'ASSETPORT_MAX_JSON_BODY', 1024 ** 2),
       uploadBytes: size(env, 'ASSETPORT_MAX_UPLOAD', 256 * 1024 ** 2),

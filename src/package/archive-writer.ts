@@ -83,6 +83,25 @@ function dosDateTime(d: Date): { time: number; date: number } {
   return { time, date };
 }
 
+/** An entry's data ready to be written: deflated (8), or stored (0) when deflate does not make it smaller. */
+export interface PreparedEntry {
+  readonly method: 0 | 8;
+  readonly crc32: number;
+  readonly uncompressedSize: number;
+  /** The bytes to write: deflated, or the input itself when stored. */
+  readonly data: Uint8Array;
+}
+
+/** Deflates an entry's bytes in one synchronous call (stored when that is not smaller). */
+export function compressEntry(input: Uint8Array, level = 6): PreparedEntry {
+  const crc = crc32(input);
+  if (input.length > 0) {
+    const deflated = zlib.deflateRawSync(input, { level, chunkSize: Math.max(64, Math.min(input.length + 64, 1 << 20)) });
+    if (deflated.length < input.length) return { method: 8, crc32: crc, uncompressedSize: input.length, data: deflated };
+  }
+  return { method: 0, crc32: crc, uncompressedSize: input.length, data: input };
+}
+
 export class ZipWriter {
   private readonly level: number;
   private readonly chunkSize: number;
@@ -127,41 +146,38 @@ export class ZipWriter {
    * `data` must not be modified until the promise resolves.
    */
   addBuffer(name: string, data: Uint8Array): Promise<WrittenEntry> {
+    return this.addPrepared(name, compressEntry(data, this.level));
+  }
+
+  /**
+   * Adds an entry compressed elsewhere (by {@link compressEntry}, e.g. on another thread).
+   * `entry.data` must not be modified until the promise resolves.
+   */
+  addPrepared(name: string, entry: PreparedEntry): Promise<WrittenEntry> {
     return this.serial(async () => {
       const { canonical, rawName, isDirectory } = this.checkName(name);
-      if (isDirectory && data.length > 0) throw new TypeError(`Folder entry ${quote(canonical)} cannot carry data.`);
-      const input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      if (input.length > MAX32) throw tooBig(`Entry ${quote(canonical)}`);
-      let method = 0;
-      let payload = input;
-      if (input.length > 0) {
-        // Output chunk sized to the input (zlib's default 16 KiB is mostly garbage for small entries).
-        const deflated = zlib.deflateRawSync(input, { level: this.level, chunkSize: Math.max(64, Math.min(input.length + 64, 1 << 20)) });
-        if (deflated.length < input.length) {
-          method = 8;
-          payload = deflated;
-        }
-      }
+      if (isDirectory && entry.uncompressedSize > 0) throw new TypeError(`Folder entry ${quote(canonical)} cannot carry data.`);
+      if (entry.uncompressedSize > MAX32) throw tooBig(`Entry ${quote(canonical)}`);
+      const payload = Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength);
       const rec: Record = {
         name: canonical,
         rawName,
         flags: FLAG_UTF8,
-        method,
-        crc32: crc32(input),
+        method: entry.method,
+        crc32: entry.crc32,
         compressedSize: payload.length,
-        uncompressedSize: input.length,
+        uncompressedSize: entry.uncompressedSize,
         offset: this.offset,
         isDirectory,
       };
       this.checkOffset(rec);
       await this.push(this.localHeader(rec));
       await this.push(rawName);
-      if (payload !== input) {
+      if (entry.method === 8) {
         await this.push(payload);
       } else if (payload.length < this.chunkSize) {
         await this.push(Buffer.from(payload)); // a copy: the caller may reuse its buffer once we return
       } else {
-        // Large: hand it to the sink as is (no copy) before returning.
         await this.flush();
         this.offset += payload.length;
         await this.write(payload);

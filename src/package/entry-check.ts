@@ -1,6 +1,6 @@
 /**
  * The checks on one small entry's bytes, shared by the archive reader and the threads
- * that verify many entries at once (verify-pool.ts): inflate (capped at the declared size
+ * that verify many entries at once (package-work.ts): inflate (capped at the declared size
  * + 1), length and CRC-32; and for a package's JSON documents, SHA-256 against the
  * manifest, UTF-8 and JSON. Pure functions of the bytes: no I/O, no shared state.
  */

@@ -37,7 +37,8 @@ import {
   type Manifest,
   type ManifestAsset,
 } from './manifest.js';
-import { JsonVerifier, nextTurn } from './verify-pool.js';
+import { JsonVerifier } from './package-work.js';
+import { nextTurn } from './thread-pool.js';
 import { PackageError, type PackageProblem, type PackageProblemCode } from './package-errors.js';
 
 export interface PackageAssetBase {

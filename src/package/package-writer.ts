@@ -15,6 +15,7 @@ import { assetTypeInfo, isAssetType, type AssetType } from '../core/asset-types.
 import { isAssetId } from '../core/ids.js';
 import { displayName } from './archive-errors.js';
 import { ZipWriter, type ZipSink, type ZipWriterOptions } from './archive-writer.js';
+import { EntryCompressor, type CompressedEntry } from './package-work.js';
 import {
   ACCOUNTS_TEMPLATE_PATH,
   assetEntryPath,
@@ -90,6 +91,15 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
   const zip = new ZipWriter(out, { date: exportedAt, ...input.zip });
   const ids = new Set<string>();
   const typeNames = new Set<string>();
+  // JSON documents are compressed in batches (on threads, for many) while earlier ones are
+  // written; binary assets are written in turn, after every document before them.
+  const compressor = new EntryCompressor<ManifestAsset>(input.zip?.level ?? 6);
+  const write = async (ready: Array<{ entry: CompressedEntry; tag: ManifestAsset }>): Promise<void> => {
+    for (const { entry, tag } of ready) {
+      tag.sha256 = entry.sha256;
+      await zip.addPrepared(tag.path, entry);
+    }
+  };
 
   for await (const a of input.assets) {
     // Built only when a problem is reported: this loop runs once per asset.
@@ -109,19 +119,21 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
     }
 
     const path = assetEntryPath(a.type, a.id);
-    let size: number;
-    let sha256: string;
+    const entry: ManifestAsset = { id: a.id, type: a.type, name: a.name, path, size: 0, sha256: '', status: a.status ?? 'enabled', refs: (a.refs ?? []).map((r) => ({ type: r.type, name: r.name })) };
     if (assetTypeInfo(a.type).content === 'json') {
       if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: a ${a.type} asset needs a JSON body.`);
       const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
       if (typeof text !== 'string') fail('package.asset_invalid', `${what()}: the body cannot be written as JSON.`);
       const bytes = Buffer.from(text, 'utf8');
-      size = bytes.length;
-      sha256 = createHash('sha256').update(bytes).digest('hex');
-      await zip.addBuffer(path, bytes);
-    } else if ('content' in a && a.content !== undefined) {
-      size = a.content.length;
-      sha256 = createHash('sha256').update(a.content).digest('hex');
+      entry.size = bytes.length;
+      manifest.assets.push(entry);
+      await write(await compressor.add(bytes, entry));
+      continue;
+    }
+    await write(await compressor.flush());
+    if ('content' in a && a.content !== undefined) {
+      entry.size = a.content.length;
+      entry.sha256 = createHash('sha256').update(a.content).digest('hex');
       await zip.addBuffer(path, a.content);
     } else if ('stream' in a && a.stream !== undefined) {
       const h = createHash('sha256');
@@ -132,15 +144,14 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
           yield chunk;
         }
       })());
-      size = written.uncompressedSize;
-      sha256 = h.digest('hex');
+      entry.size = written.uncompressedSize;
+      entry.sha256 = h.digest('hex');
     } else {
       fail('package.asset_invalid', `${what()}: a ${a.type} asset needs binary content or a stream.`);
-      continue;
     }
-    const entry: ManifestAsset = { id: a.id, type: a.type, name: a.name, path, size, sha256, status: a.status ?? 'enabled', refs: (a.refs ?? []).map((r) => ({ type: r.type, name: r.name })) };
     manifest.assets.push(entry);
   }
+  await write(await compressor.flush());
 
   if (input.accountsTemplate !== undefined) {
     await zip.addBuffer(ACCOUNTS_TEMPLATE_PATH, Buffer.from(JSON.stringify(input.accountsTemplate), 'utf8'));

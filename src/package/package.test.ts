@@ -13,7 +13,7 @@ import { PACKAGE_PROBLEM_CODES, PackageError, type PackageProblemCode } from './
 import { readPackage, type BinaryPackageAsset, type JsonPackageAsset, type PackageIndex } from './package-reader.js';
 import { writePackage, type PackageAssetInput, type WritePackageInput } from './package-writer.js';
 import { forgeZip } from './test-zips.js';
-import { poolStats, setVerifyThreads, verifyThreads } from './verify-pool.js';
+import { packageThreads, poolStats, setPackageThreads } from './thread-pool.js';
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const id = (n: number): string => n.toString(16).padStart(24, '0');
@@ -320,6 +320,32 @@ describe('other package problems', () => {
     await reader.close();
   });
 
+  it('writes the same bytes whether documents are compressed on threads or not, binaries in their place', async () => {
+    const assets: PackageAssetInput[] = Array.from({ length: 1300 }, (_, i) =>
+      i === 10 || i === 700
+        ? { id: id(5000 + i), type: 'File' as const, name: `f${i}.bin`, content: randomBytes(3000 + i) }
+        : { id: id(5000 + i), type: 'Pipeline' as const, name: `p${i}`, body: { n: i, pad: 'y'.repeat(i % 300), é: 'ü' } },
+    );
+    const input = (): WritePackageInput => ({ kind: 'api_version', source: SOURCE, exportedAt: new Date('2024-06-01T10:00:00Z'), assets });
+    const threads = packageThreads();
+    try {
+      setPackageThreads(0);
+      const here = await toBuffer(input());
+      setPackageThreads(2);
+      const before = poolStats().threadBatches;
+      const threaded = await toBuffer(input());
+      expect(poolStats().threadBatches).toBeGreaterThan(before);
+      expect(threaded.equals(here)).toBe(true);
+      const { index, reader } = await read(threaded);
+      expect(index.assets.map((a) => a.name)).toEqual(assets.map((a) => a.name));
+      expect((index.assets[1299] as JsonPackageAsset).body).toEqual({ n: 1299, pad: 'y'.repeat(1299 % 300), é: 'ü' });
+      expect((index.assets[700] as BinaryPackageAsset).content?.equals((assets[700] as unknown as { content: Buffer }).content)).toBe(true);
+      await reader.close();
+    } finally {
+      setPackageThreads(threads);
+    }
+  });
+
   it('reports the same problems, in the same order, whether documents are verified on threads or not', async () => {
     // Enough documents for the threads to take part; problems spread over all of them.
     const docs = Array.from({ length: 1200 }, (_, i) => `{"n": ${i}, "pad": "${'x'.repeat(i % 40)}"}`);
@@ -331,11 +357,11 @@ describe('other package problems', () => {
       return a;
     }));
     const zip = await handmade([['manifest.json', m], ...docs.map((d, i): [string, string] => [`assets/Task/${id(100 + i)}.json`, d])]);
-    const threads = verifyThreads();
+    const threads = packageThreads();
     try {
-      setVerifyThreads(0);
+      setPackageThreads(0);
       const here = await problemsOf(zip);
-      setVerifyThreads(2);
+      setPackageThreads(2);
       const before = poolStats().threadBatches;
       expect(await problemsOf(zip)).toEqual(here);
       expect(poolStats().threadBatches).toBeGreaterThan(before);
@@ -345,11 +371,11 @@ describe('other package problems', () => {
       const ok = await handmade([['manifest.json', baseManifest({}, docs.slice(0, 1000).map((d, i) => asset(100 + i, 'Task', `t${i}`, d)))], ...docs.slice(0, 1000).map((d, i): [string, string] => [`assets/Task/${id(100 + i)}.json`, d])]);
       const texts = async () => (await read(ok)).index.assets.map((a) => (a as JsonPackageAsset).text);
       const threaded = await texts();
-      setVerifyThreads(0);
+      setPackageThreads(0);
       expect(await texts()).toEqual(threaded);
       expect(threaded[999]).toBe(docs[999]);
     } finally {
-      setVerifyThreads(threads);
+      setPackageThreads(threads);
     }
   });
 

@@ -7,7 +7,8 @@ import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { crc32 } from './crc32.js';
 import type { JsonEntryOutcome } from './entry-check.js';
-import { checkJsonEntries, closeVerifyPool, defaultVerifyThreads, poolStats, setVerifyThreads, verifyThreads, type JsonEntryTask } from './verify-pool.js';
+import { checkJsonEntries, type JsonEntryTask } from './package-work.js';
+import { closePackageThreads, defaultPackageThreads, packageThreads, poolStats, setPackageThreads } from './thread-pool.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -36,15 +37,15 @@ function tasks(): JsonEntryTask[] {
 
 const plain = (outcomes: JsonEntryOutcome[]): unknown[] => outcomes.map((o) => (o.kind === 'ok' ? { ...o, bytes: Buffer.from(o.bytes).toString('latin1') } : o));
 
-const initial = verifyThreads();
-afterEach(() => setVerifyThreads(initial));
-afterAll(() => closeVerifyPool());
+const initial = packageThreads();
+afterEach(() => setPackageThreads(initial));
+afterAll(() => closePackageThreads());
 
 describe('verifying documents on threads', () => {
   const input = tasks();
 
   it('gives what verifying on the calling thread gives, in order', async () => {
-    setVerifyThreads(0);
+    setPackageThreads(0);
     const here = await checkJsonEntries(input);
     expect(here.map((o) => o.kind).filter((k) => k !== 'ok')).toEqual(['sha256', 'json', 'archive', 'archive', 'json', 'json']);
     expect(here[499]).toMatchObject({ kind: 'archive', code: 'archive.crc_mismatch' });
@@ -52,7 +53,7 @@ describe('verifying documents on threads', () => {
     expect(here[700]).toMatchObject({ kind: 'ok', exact: false });
     expect(here[0]).toMatchObject({ kind: 'ok', exact: true });
 
-    setVerifyThreads(2);
+    setPackageThreads(2);
     const before = poolStats().threadBatches;
     const threaded = await checkJsonEntries(input);
     expect(poolStats().threadBatches).toBeGreaterThan(before);
@@ -60,11 +61,11 @@ describe('verifying documents on threads', () => {
   });
 
   it('verifies everything itself when the threads end mid-way', async () => {
-    setVerifyThreads(0);
+    setPackageThreads(0);
     const here = plain(await checkJsonEntries(input));
-    setVerifyThreads(2);
+    setPackageThreads(2);
     const pending = checkJsonEntries(input);
-    await closeVerifyPool();
+    await closePackageThreads();
     expect(plain(await pending)).toEqual(here);
     // and new threads are started on the next use
     const before = poolStats().threadBatches;
@@ -73,18 +74,18 @@ describe('verifying documents on threads', () => {
   });
 
   it('uses no thread for a few documents, or when set to 0', async () => {
-    setVerifyThreads(2);
+    setPackageThreads(2);
     const before = poolStats().threadBatches;
     await checkJsonEntries(input.slice(0, 100));
-    setVerifyThreads(0);
+    setPackageThreads(0);
     await checkJsonEntries(input);
     expect(poolStats().threadBatches).toBe(before);
   });
 
   it('takes its default from the number of cores, and refuses nonsense', () => {
-    expect(defaultVerifyThreads()).toBeGreaterThanOrEqual(0);
-    expect(defaultVerifyThreads()).toBeLessThanOrEqual(4);
-    expect(() => setVerifyThreads(-1)).toThrow(RangeError);
-    expect(() => setVerifyThreads(1.5)).toThrow(RangeError);
+    expect(defaultPackageThreads()).toBeGreaterThanOrEqual(0);
+    expect(defaultPackageThreads()).toBeLessThanOrEqual(4);
+    expect(() => setPackageThreads(-1)).toThrow(RangeError);
+    expect(() => setPackageThreads(1.5)).toThrow(RangeError);
   });
 });
