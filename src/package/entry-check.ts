@@ -69,18 +69,20 @@ const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
 export const sha256Hex: (data: Uint8Array) => string =
   typeof oneShot === 'function' ? (data) => oneShot('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
-/** The outcome of checking one JSON document of a package. Plain data: it crosses threads. */
+/**
+ * The outcome of checking one JSON document of a package. Plain data: it crosses threads.
+ * `sha256` is the document's, for the reader to compare with the manifest.
+ */
 export type JsonEntryOutcome =
   /** `bytes`: the document, verified; `exact`: no byte order mark starts it (its text encodes to exactly these bytes). */
-  | { readonly kind: 'ok'; readonly bytes: Uint8Array; readonly exact: boolean }
-  | { readonly kind: 'sha256' }
-  | { readonly kind: 'json'; readonly message: string }
+  | { readonly kind: 'ok'; readonly bytes: Uint8Array; readonly exact: boolean; readonly sha256: string }
+  | { readonly kind: 'json'; readonly message: string; readonly sha256: string }
   | { readonly kind: 'archive'; readonly code: ArchiveErrorCode; readonly message: string; readonly entry: string | undefined };
 
 const BOM = [0xef, 0xbb, 0xbf];
 
-/** Inflates and verifies a JSON document of a package: CRC-32, then SHA-256 against the manifest, then UTF-8 and JSON. */
-export function checkJsonEntry(raw: Uint8Array, entry: EntryFacts, sha256: string): JsonEntryOutcome {
+/** Inflates and verifies a JSON document of a package: size and CRC-32, then its SHA-256, UTF-8 and JSON. */
+export function checkJsonEntry(raw: Uint8Array, entry: EntryFacts): JsonEntryOutcome {
   let bytes: Buffer;
   try {
     bytes = inflateEntry(raw, entry);
@@ -88,21 +90,21 @@ export function checkJsonEntry(raw: Uint8Array, entry: EntryFacts, sha256: strin
     if (!isArchiveError(e)) throw e;
     return { kind: 'archive', code: e.code, message: e.message, entry: e.entry };
   }
-  return checkJsonBytes(bytes, sha256);
+  return checkJsonBytes(bytes);
 }
 
-/** Verifies a JSON document's bytes: SHA-256 against the manifest, then UTF-8 and JSON. */
-export function checkJsonBytes(bytes: Uint8Array, sha256: string): JsonEntryOutcome {
-  if (sha256Hex(bytes) !== sha256) return { kind: 'sha256' };
+/** Verifies a JSON document's bytes: its SHA-256, UTF-8 and JSON. */
+export function checkJsonBytes(bytes: Uint8Array): JsonEntryOutcome {
+  const sha256 = sha256Hex(bytes);
   try {
     // Parsed only to check it: the text and value are dropped (kept, 10,000 documents would
     // be 10,000 strings for the garbage collector to move); the bytes are kept instead.
     parsePackageJsonText(bytes);
     const exact = !(bytes.length >= 3 && bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2]);
-    return { kind: 'ok', bytes, exact };
+    return { kind: 'ok', bytes, exact, sha256 };
   } catch (e) {
     if (!(e instanceof JsonProblem)) throw e;
-    return { kind: 'json', message: e.message };
+    return { kind: 'json', message: e.message, sha256 };
   }
 }
 

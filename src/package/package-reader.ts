@@ -141,6 +141,9 @@ export interface ReadPackageOptions {
 /** At most this many problems are listed (a manifest of 100,000 missing assets would otherwise flood the report); the rest are counted. */
 export const MAX_PROBLEMS = 1000;
 
+/** Where a JSON document is in a package (assetEntryPath of a JSON type). */
+const JSON_DOCUMENT_PATH = /^assets\/[A-Za-z]+\/[0-9a-f]{24}\.json$/;
+
 const refKey = (type: string, name: string): string => `${type}\u0000${name.normalize('NFC')}`;
 
 /** Id of an unlisted expression file: the first 24 hex digits of SHA-256("assetport expression\0" + name). */
@@ -159,6 +162,23 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
     problem(code, message, entry);
     throw new PackageError(problems, omitted);
   };
+
+  // 0. Every entry at a JSON document's path is verified from now on, on other threads
+  // while this one reads the manifest and checks its items; each listed document's
+  // outcome is compared with its manifest item below (unlisted ones are never looked at).
+  const verifier = new JsonVerifier(reader.entries.length);
+  const documents = new Map<ArchiveEntry, number | ArchiveError>();
+  for (const e of reader.entries) {
+    if (e.isDirectory || !JSON_DOCUMENT_PATH.test(e.name)) continue;
+    if (documents.size % 200 === 199) await nextTurn(); // let the threads answer and take more
+    try {
+      const raw = await reader.readStored(e);
+      if (raw) documents.set(e, verifier.add({ raw, facts: e })); // large ones are read below
+    } catch (err) {
+      if (!isArchiveError(err)) throw err;
+      documents.set(e, err);
+    }
+  }
 
   // 1. The manifest.
   const manifestEntry = reader.get(MANIFEST_PATH);
@@ -227,10 +247,10 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
     return ok;
   };
 
-  // Checked in two passes. The first checks each item and hands its JSON document to a
-  // verifier that works on other threads while this one goes on; the second, in the
-  // manifest's order, reports each item's problems and outcome (so problems, and the first
-  // archive error, come in the order a single pass would give) and reads binary entries.
+  // Checked in two passes. The first checks each item while the threads verify the
+  // documents; the second, in the manifest's order, reports each item's problems and its
+  // document's outcome (so problems, and the first archive error, come in the order a
+  // single pass would give) and reads binary entries.
   type Later = [code: PackageProblemCode, message: string, entry?: string];
   interface Item {
     problems: Later[];
@@ -238,7 +258,6 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   }
   const list = head.assets as unknown[];
   const items: Item[] = [];
-  const verifier = new JsonVerifier(list.length);
   for (let i = 0; i < list.length; i++) {
     if (i % 200 === 199) await nextTurn(); // let the verifier's threads answer and take more
     const item = list[i];
@@ -282,13 +301,15 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
     };
     let document: number | ArchiveError | JsonEntryOutcome | undefined;
     if (assetTypeInfo(a.type).content === 'json') {
-      try {
-        const raw = await reader.readStored(e);
+      document = documents.get(e);
+      if (document === undefined) {
         // A document large enough to be streamed is read here, whole.
-        document = raw ? verifier.add({ raw, facts: e, sha256: a.sha256 }) : checkJsonBytes(await reader.readBuffer(e), a.sha256);
-      } catch (err) {
-        if (!isArchiveError(err)) throw err;
-        document = err;
+        try {
+          document = checkJsonBytes(await reader.readBuffer(e));
+        } catch (err) {
+          if (!isArchiveError(err)) throw err;
+          document = err;
+        }
       }
     }
     it.asset = { base, entry: e, what, document };
@@ -313,7 +334,7 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
     // document twice): `body` parses the text again when asked for.
     const outcome = typeof document === 'number' ? (outcomes[document] as JsonEntryOutcome) : document;
     if (outcome.kind === 'archive') throw archiveErrorOf(outcome);
-    if (outcome.kind === 'sha256') {
+    if (outcome.sha256 !== base.sha256) {
       problem('package.checksum_mismatch', `${what()}: the SHA-256 of "${base.path}" does not match the manifest.`, base.path);
       continue;
     }

@@ -6,6 +6,7 @@
  * comes back, and how one task is done on the calling thread instead (the same function).
  */
 import { compressEntry, type PreparedEntry } from './archive-writer.js';
+import type { ArchiveErrorCode } from './archive-errors.js';
 import { checkJsonEntry, sha256Hex, type EntryFacts, type JsonEntryOutcome } from './entry-check.js';
 import { BatchRunner, nextTurn, type Batch, type BatchKind, type ThreadOp } from './thread-pool.js';
 
@@ -31,42 +32,96 @@ export interface JsonEntryTask {
   /** The entry's data as stored (see ArchiveReader.readStored). */
   readonly raw: Uint8Array;
   readonly facts: EntryFacts;
-  /** The SHA-256 the manifest gives. */
-  readonly sha256: string;
 }
 
+/*
+ * Batches cross as a few typed arrays and strings rather than one object per task: a
+ * thread's answer for 250 documents is then a handful of values to copy, not 250 objects
+ * to serialize there and rebuild here.
+ */
 interface VerifyPayload {
+  /** The stored data of every task, one after another. */
   data: ArrayBuffer;
-  items: Array<{ place: [number, number]; facts: EntryFacts; sha256: string }>;
+  /** Per task: offset, length, method, compressed size, uncompressed size, CRC-32. */
+  meta: Float64Array;
+  /** The entry names, joined by NUL (entry names never contain it). */
+  names: string;
 }
+
+interface VerifyAnswer {
+  /** The verified documents, one after another. */
+  data: ArrayBuffer;
+  /** Per task: kind (0 ok, 1 not JSON, 2 archive error), offset, length, exact (1) or not (0). */
+  meta: Float64Array;
+  /** Per task, 64 hex digits (blanks for an archive error). */
+  sha256: string;
+  /** The message (and for archive errors the code and entry) of each task that is not ok. */
+  notes: Array<[index: number, message: string, code?: ArchiveErrorCode, entry?: string]>;
+}
+
+const V_FIELDS = 6;
+const BLANK_SHA = ' '.repeat(64);
 
 const verifyKind: BatchKind<JsonEntryTask, JsonEntryOutcome> = {
   op: 'verify',
   encode(batch) {
     const { data, places } = gather(batch.map((t) => t.raw));
-    const items = batch.map((t, i) => {
-      const { name, method, compressedSize, uncompressedSize, crc32 } = t.facts;
-      return { place: places[i] as [number, number], facts: { name, method, compressedSize, uncompressedSize, crc32 }, sha256: t.sha256 };
+    const meta = new Float64Array(batch.length * V_FIELDS);
+    batch.forEach((t, i) => {
+      const [at, length] = places[i] as [number, number];
+      meta.set([at, length, t.facts.method, t.facts.compressedSize, t.facts.uncompressedSize, t.facts.crc32], i * V_FIELDS);
     });
-    return { payload: { data, items } satisfies VerifyPayload, transfer: [data] };
+    const payload: VerifyPayload = { data, meta, names: batch.map((t) => t.facts.name).join('\u0000') };
+    return { payload, transfer: [data, meta.buffer as ArrayBuffer] };
   },
-  decode: (result) => result as JsonEntryOutcome[],
-  here: (t) => checkJsonEntry(t.raw, t.facts, t.sha256),
+  decode(result) {
+    const a = result as VerifyAnswer;
+    const notes = new Map(a.notes.map((n) => [n[0], n]));
+    const out: JsonEntryOutcome[] = [];
+    for (let i = 0; i * 4 < a.meta.length; i++) {
+      const m = i * 4;
+      const kind = a.meta[m];
+      const sha256 = a.sha256.slice(i * 64, i * 64 + 64);
+      const note = notes.get(i);
+      if (kind === 0) out.push({ kind: 'ok', bytes: new Uint8Array(a.data, a.meta[m + 1], a.meta[m + 2]), exact: a.meta[m + 3] === 1, sha256 });
+      else if (kind === 1) out.push({ kind: 'json', message: note?.[1] ?? '', sha256 });
+      else out.push({ kind: 'archive', code: note?.[2] ?? 'archive.corrupt', message: note?.[1] ?? '', entry: note?.[3] });
+    }
+    return out;
+  },
+  here: (t) => checkJsonEntry(t.raw, t.facts),
 };
 
-function verifyOnThread(p: VerifyPayload): { result: JsonEntryOutcome[]; transfer: ArrayBuffer[] } {
+function verifyOnThread(p: VerifyPayload): { result: VerifyAnswer; transfer: ArrayBuffer[] } {
   const data = new Uint8Array(p.data);
-  const outcomes = p.items.map((it) => checkJsonEntry(data.subarray(it.place[0], it.place[0] + it.place[1]), it.facts, it.sha256));
-  // The documents go back in one transferred buffer; each outcome's bytes is a view into it.
-  const ok = outcomes.flatMap((o) => (o.kind === 'ok' ? [o.bytes] : []));
-  const back = gather(ok);
+  const names = p.names.split('\u0000');
+  const n = names.length;
+  const outcomes: JsonEntryOutcome[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = (k: number): number => p.meta[i * V_FIELDS + k] as number;
+    outcomes.push(checkJsonEntry(data.subarray(f(0), f(0) + f(1)), { name: names[i] as string, method: f(2), compressedSize: f(3), uncompressedSize: f(4), crc32: f(5) }));
+  }
+  const back = gather(outcomes.flatMap((o) => (o.kind === 'ok' ? [o.bytes] : [])));
+  const meta = new Float64Array(n * 4);
+  const shas: string[] = [];
+  const notes: VerifyAnswer['notes'] = [];
   let k = 0;
-  const result = outcomes.map((o): JsonEntryOutcome => {
-    if (o.kind !== 'ok') return o;
-    const [at, length] = back.places[k++] as [number, number];
-    return { kind: 'ok', bytes: new Uint8Array(back.data, at, length), exact: o.exact };
+  outcomes.forEach((o, i) => {
+    if (o.kind === 'ok') {
+      const [at, length] = back.places[k++] as [number, number];
+      meta.set([0, at, length, o.exact ? 1 : 0], i * 4);
+      shas.push(o.sha256);
+    } else if (o.kind === 'json') {
+      meta[i * 4] = 1;
+      shas.push(o.sha256);
+      notes.push([i, o.message]);
+    } else {
+      meta[i * 4] = 2;
+      shas.push(BLANK_SHA);
+      notes.push([i, o.message, o.code, o.entry]);
+    }
   });
-  return { result, transfer: [back.data] };
+  return { result: { data: back.data, meta, sha256: shas.join(''), notes } satisfies VerifyAnswer, transfer: [back.data, meta.buffer as ArrayBuffer] };
 }
 
 /** Entries per batch. */
@@ -128,8 +183,19 @@ export interface CompressedEntry extends PreparedEntry {
 }
 
 interface DeflatePayload {
+  /** The bytes of every task, one after another. */
   data: ArrayBuffer;
-  items: Array<{ place: [number, number]; level: number }>;
+  /** Per task: offset, length, level. */
+  meta: Float64Array;
+}
+
+interface DeflateAnswer {
+  /** What to write for every task, one after another. */
+  data: ArrayBuffer;
+  /** Per task: method, CRC-32, uncompressed size, offset, length. */
+  meta: Float64Array;
+  /** Per task, 64 hex digits. */
+  sha256: string;
 }
 
 const compressHere = (t: CompressTask): CompressedEntry => ({ ...compressEntry(t.bytes, t.level), sha256: sha256Hex(t.bytes) });
@@ -138,21 +204,39 @@ const deflateKind: BatchKind<CompressTask, CompressedEntry> = {
   op: 'deflate',
   encode(batch) {
     const { data, places } = gather(batch.map((t) => t.bytes));
-    return { payload: { data, items: batch.map((t, i) => ({ place: places[i] as [number, number], level: t.level })) } satisfies DeflatePayload, transfer: [data] };
+    const meta = new Float64Array(batch.length * 3);
+    batch.forEach((t, i) => meta.set([...(places[i] as [number, number]), t.level], i * 3));
+    return { payload: { data, meta } satisfies DeflatePayload, transfer: [data, meta.buffer as ArrayBuffer] };
   },
-  decode: (result) => result as CompressedEntry[],
+  decode(result) {
+    const a = result as DeflateAnswer;
+    const out: CompressedEntry[] = [];
+    for (let i = 0; i * 5 < a.meta.length; i++) {
+      const m = i * 5;
+      out.push({
+        method: a.meta[m] === 8 ? 8 : 0,
+        crc32: a.meta[m + 1] as number,
+        uncompressedSize: a.meta[m + 2] as number,
+        data: new Uint8Array(a.data, a.meta[m + 3], a.meta[m + 4]),
+        sha256: a.sha256.slice(i * 64, i * 64 + 64),
+      });
+    }
+    return out;
+  },
   here: compressHere,
 };
 
-function deflateOnThread(p: DeflatePayload): { result: CompressedEntry[]; transfer: ArrayBuffer[] } {
+function deflateOnThread(p: DeflatePayload): { result: DeflateAnswer; transfer: ArrayBuffer[] } {
   const data = new Uint8Array(p.data);
-  const done = p.items.map((it) => compressHere({ bytes: data.subarray(it.place[0], it.place[0] + it.place[1]), level: it.level }));
+  const done: CompressedEntry[] = [];
+  for (let i = 0; i * 3 < p.meta.length; i++) {
+    const at = p.meta[i * 3] as number;
+    done.push(compressHere({ bytes: data.subarray(at, at + (p.meta[i * 3 + 1] as number)), level: p.meta[i * 3 + 2] as number }));
+  }
   const back = gather(done.map((d) => d.data));
-  const result = done.map((d, i): CompressedEntry => {
-    const [at, length] = back.places[i] as [number, number];
-    return { method: d.method, crc32: d.crc32, uncompressedSize: d.uncompressedSize, sha256: d.sha256, data: new Uint8Array(back.data, at, length) };
-  });
-  return { result, transfer: [back.data] };
+  const meta = new Float64Array(done.length * 5);
+  done.forEach((d, i) => meta.set([d.method, d.crc32, d.uncompressedSize, ...(back.places[i] as [number, number])], i * 5));
+  return { result: { data: back.data, meta, sha256: done.map((d) => d.sha256).join('') } satisfies DeflateAnswer, transfer: [back.data, meta.buffer as ArrayBuffer] };
 }
 
 /**

@@ -47,11 +47,14 @@ export async function startImport(ctx: ServiceContext, spaceId: string, up: Impo
     const overrides = up.accounts !== undefined ? parseAccountOverrides(up.accounts) : [];
     if (opts.dryRun) {
       const t0 = performance.now();
+      // The space's state is loaded while the package is read.
+      const loading = opts.createNew ? Promise.resolve([]) : loadTargetState(ctx.db, space.id);
+      loading.catch(() => undefined); // awaited below; a read failure must not leave it unhandled
       const prepared = await prepareImport(ctx.db, ctx.keyring, ctx.config.limits, { package: up.package, ...(up.expressions ? { expressions: up.expressions } : {}), overrides });
       try {
         if (prepared.side !== side) throw new DomainError('invalid_package', `A package of kind '${prepared.kind}' can't be imported into this space.`);
         const t1 = performance.now();
-        const target = opts.createNew ? [] : await loadTargetState(ctx.db, space.id);
+        const target = await loading;
         const t2 = performance.now();
         const p = planFor(prepared, target, opts);
         const t3 = performance.now();
