@@ -44,6 +44,11 @@ const BATCH = 2000;
 
 /** The ids to export: the selection, closed over references within the space when asked. */
 export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
+  if (!p.asset_ids && !p.types && !p.with_dependencies) {
+    // The whole space, nothing to resolve: only the ids are needed.
+    const rows = await db.selectFrom('assets').select('id').where('space_id', '=', p.space_id).execute();
+    return { ids: rows.map((r) => r.id), missing: [] };
+  }
   const all = await loadTargetState(db, p.space_id);
   const byId = new Map(all.map((a) => [a.id, a]));
   const byKey = new Map(all.map((a) => [`${a.type}\u0000${a.name}`, a]));
@@ -87,7 +92,7 @@ async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch:
       .select(['id', 'type', 'name', 'refs', 'status'])
       .select(sql<number | null>`octet_length(content)`.as('size'))
       .select(sql<string | null>`body::text`.as('body_text'))
-      .where('id', 'in', ids.slice(i, i + BATCH))
+      .where(sql<boolean>`id = ANY(${ids.slice(i, i + BATCH)}::text[])`)
       .orderBy('type')
       .orderBy('name')
       .execute();
