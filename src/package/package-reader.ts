@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { type AssetType } from '../core/asset-types.js';
-import { assetTypeInfo } from '../core/asset-types.js';
+import { ASSET_TYPES, assetTypeInfo } from '../core/asset-types.js';
 import { displayName, isArchiveError, type ArchiveError } from './archive-errors.js';
 import type { ArchiveEntry, ArchiveReader } from './archive-reader.js';
 import { archiveErrorOf, checkJsonBytes, type JsonEntryOutcome } from './entry-check.js';
@@ -141,8 +141,8 @@ export interface ReadPackageOptions {
 /** At most this many problems are listed (a manifest of 100,000 missing assets would otherwise flood the report); the rest are counted. */
 export const MAX_PROBLEMS = 1000;
 
-/** Where a JSON document is in a package (assetEntryPath of a JSON type). */
-const JSON_DOCUMENT_PATH = /^assets\/[A-Za-z]+\/[0-9a-f]{24}\.json$/;
+/** Where a JSON document can be in a package: assetEntryPath of a JSON type. */
+const JSON_DOCUMENT_PATH = new RegExp(`^assets/(?:${ASSET_TYPES.filter((t) => assetTypeInfo(t).content === 'json').join('|')})/[0-9a-f]{24}\\.json$`);
 
 const refKey = (type: string, name: string): string => `${type}\u0000${name.normalize('NFC')}`;
 

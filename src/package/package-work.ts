@@ -126,6 +126,8 @@ function verifyOnThread(p: VerifyPayload): { result: VerifyAnswer; transfer: Arr
 
 /** Entries per batch. */
 const BATCH = 250;
+/** A batch being written is also ended at this many bytes, so large documents do not pile up in memory. */
+const BATCH_BYTES = 4 * 1024 * 1024;
 /** Fewer documents than this are done on the calling thread (a thread costs more to start than it saves). */
 export const PARALLEL_MIN = 500;
 
@@ -242,7 +244,8 @@ function deflateOnThread(p: DeflatePayload): { result: DeflateAnswer; transfer: 
 /**
  * Compresses entries in order while the caller writes the ones before: `add()` returns,
  * once enough batches are ahead, the oldest batch's entries to write (in the order added);
- * `flush()` returns the rest. Memory stays bounded by the batches ahead.
+ * `flush()` returns the rest. Memory stays bounded by the batches ahead (each at most 250
+ * entries or about 4 MiB).
  */
 export class EntryCompressor<T> {
   /** Made at the first full batch; until then (a few entries between binaries) batches are done here. */
@@ -251,6 +254,7 @@ export class EntryCompressor<T> {
   private readonly ahead: Array<{ batch: Batch<CompressedEntry>; tags: T[] }> = [];
   private tasks: CompressTask[] = [];
   private tags: T[] = [];
+  private bytes = 0;
 
   constructor(
     private readonly level: number,
@@ -261,8 +265,9 @@ export class EntryCompressor<T> {
   async add(bytes: Uint8Array, tag: T): Promise<Array<{ entry: CompressedEntry; tag: T }>> {
     this.tasks.push({ bytes, level: this.level });
     this.tags.push(tag);
-    if (this.tasks.length < BATCH) return [];
-    this.submit();
+    this.bytes += bytes.length;
+    if (this.tasks.length < BATCH && this.bytes < BATCH_BYTES) return [];
+    this.submit(true);
     if (this.ahead.length <= this.maxAhead) {
       await nextTurn(); // let threads' answers in
       return [];
@@ -272,20 +277,21 @@ export class EntryCompressor<T> {
 
   /** Every entry not yet returned, in order. */
   async flush(): Promise<Array<{ entry: CompressedEntry; tag: T }>> {
-    if (this.tasks.length) this.submit();
+    if (this.tasks.length) this.submit(false);
     const out: Array<{ entry: CompressedEntry; tag: T }> = [];
     while (this.ahead.length) out.push(...(await this.takeOldest()));
     return out;
   }
 
-  private submit(): void {
+  private submit(full: boolean): void {
     const runner =
-      this.tasks.length === BATCH || this.threaded
+      full || this.threaded
         ? (this.threaded ??= new BatchRunner(deflateKind, true))
         : (this.local ??= new BatchRunner(deflateKind, false));
     this.ahead.push({ batch: runner.submit(this.tasks), tags: this.tags });
     this.tasks = [];
     this.tags = [];
+    this.bytes = 0;
   }
 
   private async takeOldest(): Promise<Array<{ entry: CompressedEntry; tag: T }>> {

@@ -321,10 +321,12 @@ describe('other package problems', () => {
   });
 
   it('writes the same bytes whether documents are compressed on threads or not, binaries in their place', async () => {
+    // Two documents over 1 MiB (streamed when read, and ending their batch when written).
+    const big = (i: number): string => randomBytes(800 * 1024).toString('hex') + String(i);
     const assets: PackageAssetInput[] = Array.from({ length: 1300 }, (_, i) =>
       i === 10 || i === 700
         ? { id: id(5000 + i), type: 'File' as const, name: `f${i}.bin`, content: randomBytes(3000 + i) }
-        : { id: id(5000 + i), type: 'Pipeline' as const, name: `p${i}`, body: { n: i, pad: 'y'.repeat(i % 300), é: 'ü' } },
+        : { id: id(5000 + i), type: 'Pipeline' as const, name: `p${i}`, body: { n: i, pad: i === 900 || i === 901 ? big(i) : 'y'.repeat(i % 300), é: 'ü' } },
     );
     const input = (): WritePackageInput => ({ kind: 'api_version', source: SOURCE, exportedAt: new Date('2024-06-01T10:00:00Z'), assets });
     const threads = packageThreads();
@@ -339,6 +341,8 @@ describe('other package problems', () => {
       const { index, reader } = await read(threaded);
       expect(index.assets.map((a) => a.name)).toEqual(assets.map((a) => a.name));
       expect((index.assets[1299] as JsonPackageAsset).body).toEqual({ n: 1299, pad: 'y'.repeat(1299 % 300), é: 'ü' });
+      expect((index.assets[901] as JsonPackageAsset).body).toEqual((assets[901] as { body: unknown }).body);
+      expect((index.assets[901] as JsonPackageAsset).size).toBeGreaterThan(1024 * 1024);
       expect((index.assets[700] as BinaryPackageAsset).content?.equals((assets[700] as unknown as { content: Buffer }).content)).toBe(true);
       await reader.close();
     } finally {
