@@ -21,10 +21,18 @@ export interface TargetAssetRow {
   revision: number;
 }
 
-/** The space's assets without bodies (what a plan needs). */
+/**
+ * The space's assets without bodies (what a plan needs). They come as one JSON text (one
+ * array per asset) rather than one row each: on the embedded database a result row costs
+ * far more than its JSON (10,000 assets: ~80 ms as rows, ~30 ms as JSON; on PostgreSQL
+ * 20–45 ms either way).
+ */
 export async function loadTargetState(trx: Trx | Kysely<DB>, spaceId: string): Promise<TargetAssetRow[]> {
-  const rows = await trx.selectFrom('assets').select(['id', 'type', 'name', 'sha256', 'status', 'refs', 'revision']).where('space_id', '=', spaceId).execute();
-  return rows.map((r) => ({ ...(r as unknown as TargetAssetRow), revision: Number(r.revision) }));
+  const r = await sql<{ state: string }>`
+    SELECT coalesce(json_agg(json_build_array(id, type, name, sha256, status, refs, revision)), '[]')::text AS state
+    FROM assets WHERE space_id = ${spaceId}`.execute(trx);
+  const rows = JSON.parse(r.rows[0]?.state ?? '[]') as Array<[string, string, string, string, TargetAssetRow['status'], AssetRefRow[], number | string]>;
+  return rows.map(([id, type, name, sha256, status, refs, revision]) => ({ id, type, name, sha256, status, refs, revision: Number(revision) }));
 }
 
 export interface AssetWrite {
