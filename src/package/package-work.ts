@@ -296,8 +296,8 @@ export class EntryCompressor<T> {
 
   private async takeOldest(): Promise<Array<{ entry: CompressedEntry; tag: T }>> {
     const { batch, tags } = this.ahead.shift() as { batch: Batch<CompressedEntry>; tags: T[] };
-    // While a thread works on it, this thread does a batch no thread has taken.
-    while (!batch.isDone() && this.threaded?.helpOne()) await nextTurn();
+    // Waits for a thread working on it rather than compressing a later batch here: this
+    // thread is the busier one (it fetches, checks and writes every entry).
     const entries = await batch.take();
     return entries.map((entry, i) => ({ entry, tag: tags[i] as T }));
   }

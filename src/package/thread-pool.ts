@@ -144,8 +144,6 @@ export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r))
 /** A submitted batch: `take()` gives its results, doing it here if no thread has taken it yet. */
 export interface Batch<R> {
   take(): Promise<R[]>;
-  /** Whether its results are in. */
-  isDone(): boolean;
 }
 
 interface Queued<T, R> {
@@ -184,17 +182,9 @@ export class BatchRunner<T, R> {
         await q.settled;
         return q.results as R[];
       },
-      isDone: () => q.state === 'done',
     };
   }
 
-  /** Does the newest batch no thread has taken here; false when there is none. */
-  helpOne(): boolean {
-    const q = this.queue.pop();
-    if (!q) return false;
-    this.runHere(q);
-    return true;
-  }
 
   /** Does every batch no thread has taken here (letting threads' answers in between), then waits for the threads. */
   async drain(batches: ReadonlyArray<Batch<R>>): Promise<R[][]> {
