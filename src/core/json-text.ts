@@ -1,7 +1,12 @@
 /** JSON text as stored: checksums, and the checks that a value can be stored as text. */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 
-export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string;
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
+
+/** SHA-256 in hex (strings as UTF-8); the one-shot `crypto.hash` where Node has it: no Hash object per call. */
+export const sha256Hex: (data: string | Uint8Array) => string =
+  typeof oneShot === 'function' ? (data) => oneShot('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
  * The checksum of an asset: the SHA-256 of its JSON text exactly as stored (bodies are

@@ -11,8 +11,6 @@ import { loadTargetState } from '../store/asset-batch.js';
 import { BlobSink } from '../store/blobs.js';
 import { fromBytea, selectBytea } from '../store/bytea.js';
 
-const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
-  fromBytea((await db.selectFrom('assets').select(selectBytea('content').as('content')).where('id', '=', id).executeTakeFirst())?.content);
 import { recordAudit } from '../store/audit.js';
 import type { AssetRefRow, DB } from '../store/schema.js';
 import { getSpace, type SpaceView } from '../store/spaces.js';
@@ -41,6 +39,9 @@ export interface ExportReport {
 }
 
 const BATCH = 2000;
+
+const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
+  fromBytea((await db.selectFrom('assets').select(selectBytea('content').as('content')).where('id', '=', id).executeTakeFirst())?.content);
 
 /** The ids to export: the selection, closed over references within the space when asked. */
 export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {

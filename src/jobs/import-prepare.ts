@@ -15,6 +15,7 @@ import type { Limits } from '../config/config.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import type { DB } from '../store/schema.js';
 import { expressionFileId, type JsonPackageAsset, type PackageIndex } from '../package/package-reader.js';
+import { parseJsonText } from '../package/json.js';
 import type { PackageKind } from '../package/manifest.js';
 import { openZip, packageFailure, readZipPackage, type ZipSource } from './package-source.js';
 
@@ -196,10 +197,10 @@ function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
     const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
     if (a.kind === 'json') {
       // Only types that carry secrets need the parsed document; the others keep their text.
-      const sha256 = a.exact ? a.sha256 : sha256Hex(a.text);
-      if (assetTypeInfo(a.type).secretFields.length === 0) return new KeptText(base, a, sha256);
-      const { body, text, undecryptable } = prepareBody(a.type, a.body, a.text, keyring);
-      return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === a.text ? sha256 : sha256Hex(text), undecryptable };
+      if (assetTypeInfo(a.type).secretFields.length === 0) return new KeptText(base, a, a.exact ? a.sha256 : sha256Hex(a.text));
+      const original = a.text; // decoded once here: `text` and `body` decode each time they are read
+      const { body, text, undecryptable } = prepareBody(a.type, parseJsonText(original), original, keyring);
+      return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === original && a.exact ? a.sha256 : sha256Hex(text), undecryptable };
     }
     return { ...base, body: null, bodyText: null, content: a.content, size: a.size, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
   });

@@ -103,7 +103,8 @@ export function compressEntry(input: Uint8Array, level = 6): PreparedEntry {
 }
 
 export class ZipWriter {
-  private readonly level: number;
+  /** The deflate level entries are compressed with. */
+  readonly level: number;
   private readonly chunkSize: number;
   private readonly time: number;
   private readonly date: number;

@@ -4,8 +4,8 @@
  * + 1), length and CRC-32; and for a package's JSON documents, SHA-256 against the
  * manifest, UTF-8 and JSON. Pure functions of the bytes: no I/O, no shared state.
  */
-import crypto from 'node:crypto';
 import zlib from 'node:zlib';
+import { sha256Hex } from '../core/json-text.js';
 import { ArchiveError, isArchiveError, quote, type ArchiveErrorCode } from './archive-errors.js';
 import { crc32 } from './crc32.js';
 import { JsonProblem, parsePackageJsonText } from './json.js';
@@ -61,13 +61,6 @@ export function inflateEntry(raw: Uint8Array, entry: EntryFacts): Buffer {
   if (crc32(out) !== entry.crc32) throw crcError(entry);
   return out;
 }
-
-type OneShotHash = (algorithm: string, data: Uint8Array, encoding: 'hex') => string;
-const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
-
-/** SHA-256 in hex (the one-shot `crypto.hash` where Node has it: no Hash object per call). */
-export const sha256Hex: (data: Uint8Array) => string =
-  typeof oneShot === 'function' ? (data) => oneShot('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
  * The outcome of checking one JSON document of a package. Plain data: it crosses threads.

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { type AssetType } from '../core/asset-types.js';
 import { ASSET_TYPES, assetTypeInfo } from '../core/asset-types.js';
+import { sha256Hex } from '../core/json-text.js';
 import { displayName, isArchiveError, type ArchiveError } from './archive-errors.js';
 import type { ArchiveEntry, ArchiveReader } from './archive-reader.js';
 import { archiveErrorOf, checkJsonBytes, type JsonEntryOutcome } from './entry-check.js';
@@ -148,7 +149,7 @@ const refKey = (type: string, name: string): string => `${type}\u0000${name.norm
 
 /** Id of an unlisted expression file: the first 24 hex digits of SHA-256("assetport expression\0" + name). */
 export const expressionFileId = (name: string): string =>
-  createHash('sha256').update(`assetport expression\u0000${name.normalize('NFC')}`).digest('hex').slice(0, 24);
+  sha256Hex(`assetport expression\u0000${name.normalize('NFC')}`).slice(0, 24);
 
 export async function readPackage(reader: ArchiveReader, opts: ReadPackageOptions = {}): Promise<PackageIndex> {
   const inline = opts.inlineBinaryBytes ?? 1024 * 1024;
@@ -431,13 +432,11 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   });
 }
 
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
 /** Hashes a binary entry; keeps its bytes only when small. */
 async function readBinary(reader: ArchiveReader, e: ArchiveEntry, inline: number): Promise<{ sha256: string; content: Buffer | undefined }> {
   if (e.uncompressedSize <= inline) {
     const content = await reader.readBuffer(e);
-    return { sha256: sha256(content), content };
+    return { sha256: sha256Hex(content), content };
   }
   const h = createHash('sha256');
   for await (const chunk of await reader.openStream(e)) h.update(chunk as Buffer);

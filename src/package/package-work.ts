@@ -7,7 +7,8 @@
  */
 import { compressEntry, type PreparedEntry } from './archive-writer.js';
 import type { ArchiveErrorCode } from './archive-errors.js';
-import { checkJsonEntry, sha256Hex, type EntryFacts, type JsonEntryOutcome } from './entry-check.js';
+import { sha256Hex } from '../core/json-text.js';
+import { checkJsonEntry, type EntryFacts, type JsonEntryOutcome } from './entry-check.js';
 import { BatchRunner, nextTurn, type Batch, type BatchKind, type ThreadOp } from './thread-pool.js';
 
 /** Gathers byte ranges into one new buffer (to transfer); returns each one's place in it. */
@@ -163,13 +164,6 @@ export class JsonVerifier {
     this.batches.push(this.runner.submit(this.current));
     this.current = [];
   }
-}
-
-/** Each task's outcome, in order. */
-export async function checkJsonEntries(tasks: readonly JsonEntryTask[]): Promise<JsonEntryOutcome[]> {
-  const v = new JsonVerifier(tasks.length);
-  for (const t of tasks) v.add(t);
-  return v.finish();
 }
 
 // ---- Compressing entries -------------------------------------------------------------

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { assetTypeInfo, isAssetType, type AssetType } from '../core/asset-types.js';
+import { sha256Hex } from '../core/json-text.js';
 import { isAssetId } from '../core/ids.js';
 import { displayName } from './archive-errors.js';
 import { ZipWriter, type ZipSink, type ZipWriterOptions } from './archive-writer.js';
@@ -93,7 +94,7 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
   const typeNames = new Set<string>();
   // JSON documents are compressed in batches (on threads, for many) while earlier ones are
   // written; binary assets are written in turn, after every document before them.
-  const compressor = new EntryCompressor<ManifestAsset>(input.zip?.level ?? 6);
+  const compressor = new EntryCompressor<ManifestAsset>(zip.level);
   const write = async (ready: Array<{ entry: CompressedEntry; tag: ManifestAsset }>): Promise<void> => {
     for (const { entry, tag } of ready) {
       tag.sha256 = entry.sha256;
@@ -133,7 +134,7 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
     await write(await compressor.flush());
     if ('content' in a && a.content !== undefined) {
       entry.size = a.content.length;
-      entry.sha256 = createHash('sha256').update(a.content).digest('hex');
+      entry.sha256 = sha256Hex(a.content);
       await zip.addBuffer(path, a.content);
     } else if ('stream' in a && a.stream !== undefined) {
       const h = createHash('sha256');

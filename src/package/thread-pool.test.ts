@@ -7,8 +7,15 @@ import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { crc32 } from './crc32.js';
 import type { JsonEntryOutcome } from './entry-check.js';
-import { checkJsonEntries, type JsonEntryTask } from './package-work.js';
+import { JsonVerifier, type JsonEntryTask } from './package-work.js';
 import { closePackageThreads, defaultPackageThreads, packageThreads, poolStats, setPackageThreads } from './thread-pool.js';
+
+/** Each task's outcome, in order. */
+async function checkJsonEntries(tasks: readonly JsonEntryTask[]): Promise<JsonEntryOutcome[]> {
+  const v = new JsonVerifier(tasks.length);
+  for (const t of tasks) v.add(t);
+  return v.finish();
+}
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

@@ -148,7 +148,8 @@ export interface Batch<R> {
 
 interface Queued<T, R> {
   readonly tasks: readonly T[];
-  state: 'queued' | 'sent' | 'done';
+  /** Not yet taken by a thread nor done here. */
+  queued: boolean;
   results?: R[];
   readonly settled: Promise<void>;
   settle(): void;
@@ -173,12 +174,12 @@ export class BatchRunner<T, R> {
   submit(tasks: readonly T[]): Batch<R> {
     let settle!: () => void;
     const settled = new Promise<void>((r) => (settle = r));
-    const q: Queued<T, R> = { tasks, state: 'queued', settled, settle };
+    const q: Queued<T, R> = { tasks, queued: true, settled, settle };
     this.queue.push(q);
     for (const slot of this.pool) this.feed(slot);
     return {
       take: async () => {
-        if (q.state === 'queued') this.runHere(q);
+        if (q.queued) this.runHere(q);
         await q.settled;
         return q.results as R[];
       },
@@ -189,7 +190,6 @@ export class BatchRunner<T, R> {
   /** Does every batch no thread has taken here (letting threads' answers in between), then waits for the threads. */
   async drain(batches: ReadonlyArray<Batch<R>>): Promise<R[][]> {
     for (let q = this.queue.shift(); q !== undefined; q = this.queue.shift()) {
-      if (q.state !== 'queued') continue;
       this.runHere(q);
       await nextTurn();
     }
@@ -201,7 +201,7 @@ export class BatchRunner<T, R> {
     if (i >= 0) this.queue.splice(i, 1);
     stats.localBatches++;
     q.results = q.tasks.map((t) => this.kind.here(t));
-    q.state = 'done';
+    q.queued = false;
     q.settle();
   }
 
@@ -209,7 +209,7 @@ export class BatchRunner<T, R> {
     while (slot.alive && slot.inflight < IN_FLIGHT) {
       const q = this.queue.shift();
       if (!q) return;
-      q.state = 'sent';
+      q.queued = false;
       slot.inflight++;
       let message: { payload: unknown; transfer: ArrayBuffer[] };
       try {
@@ -225,7 +225,6 @@ export class BatchRunner<T, R> {
           (result) => {
             stats.threadBatches++;
             q.results = this.kind.decode(result);
-            q.state = 'done';
             q.settle();
           },
           // The thread failed: this batch is done here instead.
