@@ -12,7 +12,8 @@ import { jobHandlers } from './jobs/handlers.js';
 import { Worker } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { KeyRing } from './secrets/key-ring.js';
-import { loadMasterKeys } from './secrets/master-key.js';
+import { loadMasterKeys, MASTER_KEY_FILE } from './secrets/master-key.js';
+import { join } from 'node:path';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { closePackageThreads, setPackageThreads } from './package/thread-pool.js';
@@ -51,7 +52,7 @@ export async function openAndMigrate(config: Config, logger: Logger): Promise<Da
 export async function startProcess(config: Config, opts: StartOptions): Promise<RunningProcess> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const keys = await loadMasterKeys({ envValue: config.masterKey, dataDir: config.dataDir });
-  if (keys.generated) logger.warn({ path: `${config.dataDir}/master.key` }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
+  if (keys.generated) logger.warn({ path: join(config.dataDir, MASTER_KEY_FILE) }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
   const keyring = KeyRing.fromMasterKeys(keys.keys);
   setPackageThreads(config.packageThreads);
   const database = await openAndMigrate(config, logger);

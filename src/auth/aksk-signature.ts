@@ -33,7 +33,8 @@
  *   bytes as latin-1, so a signed header with non-ASCII UTF-8 bytes would not verify; the
  *   SDKs only sign ASCII headers (host, dates, ids, content types).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../core/json-text.js';
 
 export const SDK_ALGORITHM = 'SDK-HMAC-SHA256';
 export const SDK_DATE_HEADER = 'x-sdk-date';
@@ -66,7 +67,6 @@ export type VerifyResult =
     }
   | { ok: false; reason: 'missing' | 'malformed' | 'unknown_key' | 'expired' | 'bad_signature' };
 
-const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 // ---------------------------------------------------------------------------------------
 // Encoding

@@ -10,7 +10,8 @@
  * Tokens: `apt_` + 43 base64url characters (32 random bytes); only their SHA-256 (hex) is
  * stored, so a database leak does not hand out working tokens.
  */
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { sha256Hex } from '../core/json-text.js';
 
 const SCRYPT_N = 1 << 15;
 const SCRYPT_R = 8;
@@ -110,5 +111,5 @@ export function isTokenShaped(s: string): boolean {
 
 /** Hex SHA-256 of a token: what is stored and looked up. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }

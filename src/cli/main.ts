@@ -7,12 +7,8 @@ import { openAndMigrate, startProcess } from '../server.js';
 
 /** Configuration mistakes: one line naming the variable, exit code 2. */
 function fail(e: unknown): never {
-  if (e instanceof ConfigError || e instanceof MasterKeyError) {
-    process.stderr.write(`assetport: ${e.message}\n`);
-    process.exit(2);
-  }
   process.stderr.write(`assetport: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  process.exit(e instanceof ConfigError || e instanceof MasterKeyError ? 2 : 1);
 }
 
 async function run(mode: { http: boolean; worker: boolean }): Promise<void> {

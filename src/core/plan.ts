@@ -98,7 +98,6 @@ export interface PlanInput {
 }
 
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'keep' | 'conflict' | 'rename';
-export const PLAN_ACTIONS: readonly PlanAction[] = ['create', 'rename', 'update', 'unchanged', 'keep', 'conflict'];
 
 export type PlanWarningCode = 'unresolved_reference' | 'secret_unavailable' | 'override_not_applied';
 

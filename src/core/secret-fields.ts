@@ -72,8 +72,13 @@ function isSecretField(registry: ReadonlySet<string>, key: string, field: Json |
   return isObject(field) && getOwn(field, 'encrypted') === true;
 }
 
-const registryOf = (type: AssetType): ReadonlySet<string> =>
-  new Set(assetTypeInfo(type).secretFields.map((f) => f.toLowerCase()));
+const registries = new Map<AssetType, ReadonlySet<string>>();
+/** The type's secret field names, lower-cased (built once per type). */
+function registryOf(type: AssetType): ReadonlySet<string> {
+  let r = registries.get(type);
+  if (!r) registries.set(type, (r = new Set(assetTypeInfo(type).secretFields.map((f) => f.toLowerCase()))));
+  return r;
+}
 
 /** The value a field carries: the string itself, or `value` of the object form. */
 function valueOf(field: Json | undefined): Json | undefined {

@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Database } from '../store/database.js';
-import { migrationsApplied } from '../store/migrate.js';
+import { loadMigrations, migrationsApplied } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
 
 export function registerOpsRoutes(app: FastifyInstance, database: Database, metrics: Metrics): void {
+  const migrations = loadMigrations(); // read once, not on every probe
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -13,7 +14,7 @@ export function registerOpsRoutes(app: FastifyInstance, database: Database, metr
     try {
       await sql`SELECT 1`.execute(database.db);
       checks.database = 'ok';
-      checks.migrations = (await migrationsApplied(database)) ? 'ok' : 'failing';
+      checks.migrations = (await migrationsApplied(database, migrations)) ? 'ok' : 'failing';
     } catch {
       // reported below
     }

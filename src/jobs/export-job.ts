@@ -4,7 +4,7 @@
  * goes to the database chunk by chunk.
  */
 import { sql, type Kysely } from 'kysely';
-import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
+import { ASSET_TYPES, assetTypeInfo, type AssetType } from '../core/asset-types.js';
 import { DomainError } from '../core/errors.js';
 import { secretKeyIds } from '../core/secret-fields.js';
 import { loadTargetState } from '../store/asset-batch.js';
@@ -39,6 +39,8 @@ export interface ExportReport {
 }
 
 const BATCH = 2000;
+/** Types whose bodies may hold secrets: their key ids go into the manifest, Accounts into the accounts template. */
+const SECRET_TYPES = ASSET_TYPES.filter((t) => assetTypeInfo(t).secretFields.length > 0);
 
 const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
   fromBytea((await db.selectFrom('assets').select(selectBytea('content').as('content')).where('id', '=', id).executeTakeFirst())?.content);
@@ -132,7 +134,7 @@ export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: r
         .selectFrom('assets')
         .select(['id', 'type', 'name', 'body'])
         .where('space_id', '=', space.id)
-        .where('type', 'in', ['Account', 'datasource'])
+        .where('type', 'in', SECRET_TYPES)
         .where(sql<boolean>`id = ANY(${[...ids]}::text[])`)
         .orderBy('name')
         .execute()

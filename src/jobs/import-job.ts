@@ -8,7 +8,7 @@ import type { Transaction } from 'kysely';
 import { sha256Hex } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import { newAssetId } from '../core/ids.js';
-import { plan as makePlan, type Plan, type PlanItem, type PolicyMap } from '../core/plan.js';
+import { plan as makePlan, type Plan, type PlanItem, type PolicyMap, type PlanTargetAsset } from '../core/plan.js';
 import { applyAccountOverride } from '../core/secret-fields.js';
 import type { AssetType } from '../core/asset-types.js';
 import { recordAudit } from '../store/audit.js';
@@ -18,7 +18,7 @@ import type { DB } from '../store/schema.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import type { ImportStep, JobDeps } from './job-deps.js';
 import type { JobContext } from './worker.js';
-import { overridesForPlan, parseAccountOverrides, prepareImport, toPlanSources, type OverrideEntry, type PreparedAsset, type PreparedImport } from './import-prepare.js';
+import { checkPackageFits, overridesForPlan, parseAccountOverrides, prepareImport, toPlanSources, type OverrideEntry, type PreparedAsset, type PreparedImport } from './import-prepare.js';
 import { reportOf, type ImportReport } from './import-result.js';
 import { resolveTarget, type ImportTarget } from './import-target.js';
 import type { JobReason } from './job-types.js';
@@ -43,7 +43,7 @@ export function planFor(prepared: PreparedImport, target: Awaited<ReturnType<typ
   return makePlan({
     side: prepared.side,
     source: toPlanSources(prepared),
-    target: target.map((t) => ({ ...t, type: t.type as AssetType, refs: t.refs.map((r) => ({ type: r.type as AssetType, name: r.name })) })),
+    target: target as PlanTargetAsset[], // the same rows: stored types and refs are the registry's
     policy: params.policy,
     prefix: params.prefix,
     accountOverrides: overridesForPlan(prepared.overrides),
@@ -163,15 +163,13 @@ export function importHandler(deps: JobDeps) {
       ctx.progress(0.3);
       ctx.signal.throwIfAborted();
       const t1 = performance.now();
-      const notices = prepared.notices.map((n) => ({ code: n.code, message: n.message, ...(n.name ? { name: n.name } : {}) }));
+      const notices = prepared.notices;
       let refusal: DomainError | undefined;
       try {
         await db.transaction().execute(async (trx) => {
           const target = await resolveTarget(trx, params.target, params.author);
           deps.faults?.('target');
-          if (target.space.kind === 'instance' ? prepared.side !== 'roma' : prepared.side !== 'snaplogic') {
-            throw new DomainError('invalid_package', `A package of kind '${prepared.kind}' can't be imported into ${target.space.kind === 'instance' ? 'an instance' : target.space.kind === 'api_version' ? 'an API version' : 'a project'}.`);
-          }
+          checkPackageFits(prepared, target.space.kind);
           await lockSpace(trx, target.space.id);
           const state = await loadTargetState(trx, target.space.id);
           const p = planFor(prepared, state, params);

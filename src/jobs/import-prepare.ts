@@ -16,7 +16,7 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import type { DB } from '../store/schema.js';
 import { expressionFileId, type JsonPackageAsset, type PackageIndex } from '../package/package-reader.js';
 import { parseJsonText } from '../package/json.js';
-import type { PackageKind } from '../package/manifest.js';
+import { kindPhrase, sideOfKind, type PackageKind } from '../package/manifest.js';
 import { openZip, packageFailure, readZipPackage, type ZipSource } from './package-source.js';
 
 export interface PreparedAsset {
@@ -156,7 +156,7 @@ export async function prepareImport(
       assets.length = 0;
       assets.push(...kept, ...ex.assets);
     }
-    return { kind: index.manifest.kind, side: index.manifest.kind === 'instance' ? 'roma' : 'snaplogic', assets, overrides: input.overrides ?? [], notices, keyIds: index.keyIds, close };
+    return { kind: index.manifest.kind, side: sideOfKind(index.manifest.kind), assets, overrides: input.overrides ?? [], notices, keyIds: index.keyIds, close };
   } catch (e) {
     await close();
     throw e;
@@ -204,6 +204,11 @@ function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
     }
     return { ...base, body: null, bodyText: null, content: a.content, size: a.size, open: () => a.open(), sha256: a.sha256, undecryptable: [] };
   });
+}
+
+/** Refuses a package whose side is not the space's (a project package into an instance, say). */
+export function checkPackageFits(p: PreparedImport, spaceKind: PackageKind): void {
+  if (p.side !== sideOfKind(spaceKind)) throw new DomainError('invalid_package', `A package of kind '${p.kind}' can't be imported into ${kindPhrase(spaceKind)}.`);
 }
 
 export const toPlanSources = (p: PreparedImport): PlanSourceAsset[] =>

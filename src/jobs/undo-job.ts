@@ -90,7 +90,6 @@ export function undoHandler(deps: JobDeps) {
       await sql`UPDATE jobs SET result = jsonb_set(coalesce(result, '{}'::jsonb), '{undone_by}', to_jsonb(${ctx.job.id}::text)) WHERE id = ${imp.id}`.execute(trx);
       const out: UndoReport = { import_job_id: imp.id, space_id: spaceId, removed: removals.length, restored: restores.length, removed_space: removedSpace };
       await recordAudit(trx, { actor: params.author, action: 'import.undo', org_id: imp.org_id, space_id: removedSpace ? null : spaceId, job_id: ctx.job.id, details: { ...out } });
-      if (!removedSpace) await trx.updateTable('jobs').set({ space_id: spaceId }).where('id', '=', ctx.job.id).execute();
       await ctx.complete(trx, out);
     });
     return undefined;

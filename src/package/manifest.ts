@@ -24,6 +24,9 @@ export const isPackageKind = (v: unknown): v is PackageKind => typeof v === 'str
 /** Which side of the registry each package kind holds. */
 export const sideOfKind = (kind: PackageKind): 'roma' | 'snaplogic' => (kind === 'instance' ? 'roma' : 'snaplogic');
 
+/** "an instance", "an API version" or "a project": a space (or package) of this kind, in a sentence. */
+export const kindPhrase = (kind: PackageKind): string => (kind === 'instance' ? 'an instance' : kind === 'api_version' ? 'an API version' : 'a project');
+
 const Str = (max = 256): TSchema => Type.String({ minLength: 1, maxLength: max });
 const AssetTypeSchema = Type.Union(ASSET_TYPES.map((t) => Type.Literal(t)));
 const KindSchema = Type.Union(PACKAGE_KINDS.map((k) => Type.Literal(k)));

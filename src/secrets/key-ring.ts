@@ -44,7 +44,6 @@ export class SecretError extends Error {
   }
 }
 
-export const isSecretError = (e: unknown): e is SecretError => e instanceof SecretError;
 
 /** The key id of a 32-byte master key. */
 export function keyIdFor(key: Buffer): string {

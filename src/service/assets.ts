@@ -2,7 +2,7 @@
 import { assetTypeInfo, isAssetType, mayReferTo, type AssetType } from '../core/asset-types.js';
 import { assetChecksum, checkStorableJson } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
-import { newAssetId } from '../core/ids.js';
+import { isAssetId, newAssetId } from '../core/ids.js';
 import { checkAssetName } from '../core/names.js';
 import { maskSecrets, mergeMaskedSecrets, sealSecrets } from '../core/secret-fields.js';
 import { deleteAsset as deleteAssetRow, getAsset as getAssetRow, insertAsset, isValidCursor, listAssets as listAssetRows, updateAsset as updateAssetRow, type AssetRow } from '../store/assets.js';
@@ -10,12 +10,13 @@ import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import type { AssetRefRow } from '../store/schema.js';
 import type { SpaceView } from '../store/spaces.js';
+import { kindPhrase, sideOfKind, type PackageKind } from '../package/manifest.js';
 import { spaceWithAccess } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
 
 export type SpaceSide = 'roma' | 'snaplogic';
-export const sideOfSpace = (s: { kind: string }): SpaceSide => (s.kind === 'instance' ? 'roma' : 'snaplogic');
+export const sideOfSpace = (s: { kind: PackageKind }): SpaceSide => sideOfKind(s.kind);
 
 export interface AssetOut {
   id: string;
@@ -53,8 +54,7 @@ export function assetView(a: AssetRow): AssetOut {
 function requireType(space: SpaceView, type: unknown): AssetType {
   const side = sideOfSpace(space);
   if (typeof type !== 'string' || !isAssetType(type) || assetTypeInfo(type).side !== side) {
-    const kind = space.kind === 'instance' ? 'an instance' : space.kind === 'api_version' ? 'an API version' : 'a project';
-    throw new DomainError('invalid_request', `type: '${String(type)}' is not an asset type of ${kind}.`, { field: 'type' });
+    throw new DomainError('invalid_request', `type: '${String(type)}' is not an asset type of ${kindPhrase(space.kind)}.`, { field: 'type' });
   }
   return type;
 }
@@ -134,9 +134,9 @@ export async function listAssets(ctx: ServiceContext, spaceId: string, q: { type
   return { items: page.items.map(assetView), next: page.next };
 }
 
-async function loadAsset(ctx: ServiceContext, spaceId: string, assetId: string, need: 'R' | 'W') {
+async function loadAsset(ctx: ServiceContext, spaceId: string, assetId: string, need: 'R' | 'W', withContent = false) {
   const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, need);
-  const a = /^[0-9a-f]{24}$/.test(assetId) ? await getAssetRow(ctx.db, space.id, assetId) : undefined;
+  const a = isAssetId(assetId) ? await getAssetRow(ctx.db, space.id, assetId, { withContent }) : undefined;
   if (!a) throw new DomainError('not_found', `Asset '${assetId}' was not found in this space.`, { resource: 'asset' });
   return { space, asset: a };
 }
@@ -146,13 +146,13 @@ export async function getAsset(ctx: ServiceContext, spaceId: string, assetId: st
 }
 
 export async function getAssetContent(ctx: ServiceContext, spaceId: string, assetId: string): Promise<{ name: string; content: Buffer }> {
-  const { asset } = await loadAsset(ctx, spaceId, assetId, 'R');
+  const { asset } = await loadAsset(ctx, spaceId, assetId, 'R', true);
   if (!asset.content) throw new DomainError('not_found', `Asset '${assetId}' has no binary content (it is a ${asset.type}).`, { resource: 'content' });
   return { name: asset.name, content: asset.content };
 }
 
 export async function updateAsset(ctx: ServiceContext, spaceId: string, assetId: string, input: AssetInput): Promise<AssetOut> {
-  const { space, asset } = await loadAsset(ctx, spaceId, assetId, 'W');
+  const { space, asset } = await loadAsset(ctx, spaceId, assetId, 'W', true);
   const type = asset.type as AssetType;
   if (input.type !== undefined && input.type !== asset.type) throw new DomainError('invalid_request', 'type: an asset\'s type can not be changed.', { field: 'type' });
   if (input.name !== undefined && input.name !== asset.name) throw new DomainError('invalid_request', 'name: renaming is not supported; create a new asset.', { field: 'name' });

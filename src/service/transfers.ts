@@ -1,12 +1,12 @@
 /** Imports, exports, undo and job reads: the use cases behind the native transfer routes. */
 import { typesOfSide, type AssetType, isAssetType, assetTypeInfo } from '../core/asset-types.js';
 import { DomainError } from '../core/errors.js';
-import { newId32 } from '../core/ids.js';
+import { isAssetId, newId32 } from '../core/ids.js';
 import { cancelQueuedJob, enqueueJob, getJob } from '../jobs/queue.js';
 import type { JobRow } from '../jobs/job-types.js';
 import { JOB_KINDS } from '../jobs/handlers.js';
 import { planFor, sealOverrides, type ImportParams } from '../jobs/import-job.js';
-import { parseAccountOverrides, prepareImport } from '../jobs/import-prepare.js';
+import { checkPackageFits, parseAccountOverrides, prepareImport } from '../jobs/import-prepare.js';
 import { reportOf, type ImportReport } from '../jobs/import-result.js';
 import type { ExportParams } from '../jobs/export-job.js';
 import type { UndoParams } from '../jobs/undo-job.js';
@@ -52,13 +52,13 @@ export async function startImport(ctx: ServiceContext, spaceId: string, up: Impo
       loading.catch(() => undefined); // awaited below; a read failure must not leave it unhandled
       const prepared = await prepareImport(ctx.db, ctx.keyring, ctx.config.limits, { package: up.package, ...(up.expressions ? { expressions: up.expressions } : {}), overrides });
       try {
-        if (prepared.side !== side) throw new DomainError('invalid_package', `A package of kind '${prepared.kind}' can't be imported into this space.`);
+        checkPackageFits(prepared, space.kind);
         const t1 = performance.now();
         const target = await loading;
         const t2 = performance.now();
         const p = planFor(prepared, target, opts);
         const t3 = performance.now();
-        const notices = prepared.notices.map((n) => ({ code: n.code, message: n.message, ...(n.name ? { name: n.name } : {}) }));
+        const notices = prepared.notices;
         const timings_ms = { read: Math.round(t1 - t0), load_target: Math.round(t2 - t1), plan: Math.round(t3 - t2) };
         return { dryRun: true, plan: { ...reportOf(p, { dryRun: true, spaceId: opts.createNew ? null : space.id, notices }), timings_ms } };
       } finally {
@@ -97,7 +97,7 @@ export async function startExport(ctx: ServiceContext, spaceId: string, input: {
   const side = sideOfSpace(space);
   const params: ExportParams = { space_id: space.id, author: ctx.principal.name };
   if (input.asset_ids !== undefined) {
-    if (!Array.isArray(input.asset_ids) || input.asset_ids.length === 0 || input.asset_ids.length > 100_000 || !input.asset_ids.every((x) => typeof x === 'string' && /^[0-9a-f]{24}$/.test(x))) {
+    if (!Array.isArray(input.asset_ids) || input.asset_ids.length === 0 || input.asset_ids.length > 100_000 || !input.asset_ids.every((x) => typeof x === 'string' && isAssetId(x))) {
       throw new DomainError('invalid_request', 'asset_ids: must be a non-empty list of asset ids (24 hex characters).', { field: 'asset_ids' });
     }
     params.asset_ids = [...new Set(input.asset_ids as string[])];

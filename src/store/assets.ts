@@ -26,12 +26,14 @@ export interface AssetRow {
 type Db = Kysely<DB> | Transaction<DB>;
 
 
-export function normalizeAsset(r: Record<string, unknown>): AssetRow {
+function normalizeAsset(r: Record<string, unknown>): AssetRow {
   return { ...(r as unknown as AssetRow), content: fromBytea(r.content), revision: Number(r.revision), ...(r.size != null ? { size: Number(r.size) } : {}) };
 }
 
+const CONTENT_SIZE = sql<number | null>`octet_length(content)`.as('size');
+
 /** Every column of assets but the (possibly large) binary content. */
-export const ASSET_COLUMNS = ['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
+const ASSET_COLUMNS = ['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
 
 export interface AssetPage { items: AssetRow[]; next: string | null }
 
@@ -48,11 +50,8 @@ function decodeCursor(c: string): [string, string] | null {
 export const isValidCursor = (c: string): boolean => decodeCursor(c) !== null;
 
 /** A page of a space's assets ordered by (type, name); `after` is the opaque cursor of the previous page. */
-export async function listAssets(db: Db, spaceId: string, opts: { type?: string; limit: number; after?: string; withContent?: boolean }): Promise<AssetPage> {
-  let q = db.selectFrom('assets').where('space_id', '=', spaceId);
-  q = opts.withContent
-    ? q.select(ASSET_COLUMNS).select(selectBytea('content').as('content'))
-    : q.select(ASSET_COLUMNS).select(sql<number | null>`octet_length(content)`.as('size'));
+export async function listAssets(db: Db, spaceId: string, opts: { type?: string; limit: number; after?: string }): Promise<AssetPage> {
+  let q = db.selectFrom('assets').where('space_id', '=', spaceId).select(ASSET_COLUMNS).select(CONTENT_SIZE);
   if (opts.type) q = q.where('type', '=', opts.type);
   const after = opts.after ? decodeCursor(opts.after) : null;
   if (after) q = q.where((eb) => eb.or([eb('type', '>', after[0]), eb.and([eb('type', '=', after[0]), eb('name', '>', after[1])])]));
@@ -63,8 +62,10 @@ export async function listAssets(db: Db, spaceId: string, opts: { type?: string;
   return { items, next: more && last ? encodeCursor(last.type, last.name) : null };
 }
 
-export async function getAsset(db: Db, spaceId: string, id: string): Promise<AssetRow | undefined> {
-  const r = await db.selectFrom('assets').select(ASSET_COLUMNS).select(selectBytea('content').as('content')).where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+/** One asset; its binary content only when asked for (otherwise just its `size`). */
+export async function getAsset(db: Db, spaceId: string, id: string, opts: { withContent?: boolean } = {}): Promise<AssetRow | undefined> {
+  const q = db.selectFrom('assets').select(ASSET_COLUMNS).where('space_id', '=', spaceId).where('id', '=', id);
+  const r = await (opts.withContent ? q.select(selectBytea('content').as('content')) : q.select(CONTENT_SIZE)).executeTakeFirst();
   return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
 }
 
@@ -72,7 +73,7 @@ export interface NewAsset extends Pick<AssetRow, 'id' | 'space_id' | 'type' | 'n
   author: string | null;
 }
 
-export async function insertAsset(db: Db, a: NewAsset, jobId: string | null = null): Promise<AssetRow> {
+export async function insertAsset(db: Db, a: NewAsset): Promise<AssetRow> {
   const r = await db
     .insertInto('assets')
     .values({
@@ -92,16 +93,16 @@ export async function insertAsset(db: Db, a: NewAsset, jobId: string | null = nu
     .executeTakeFirstOrThrow();
   await db
     .insertInto('asset_revisions')
-    .values({ asset_id: a.id, space_id: a.space_id, job_id: jobId, revision: 0, existed: false, type: a.type, name: a.name, body: null, content: null, refs: null, sha256: null, status: null, recorded_by: a.author })
+    .values({ asset_id: a.id, space_id: a.space_id, job_id: null, revision: 0, existed: false, type: a.type, name: a.name, body: null, content: null, refs: null, sha256: null, status: null, recorded_by: a.author })
     .execute();
   return normalizeAsset(r as Record<string, unknown>);
 }
 
-export interface AssetChanges { body?: unknown; content?: Buffer | null; refs?: AssetRefRow[]; status?: 'enabled' | 'disabled'; sha256?: string; name?: string }
+export interface AssetChanges { body?: unknown; content?: Buffer | null; refs?: AssetRefRow[]; status?: 'enabled' | 'disabled'; sha256?: string }
 
 /** Updates an asset whose revision is still `current.revision`; returns undefined if it changed meanwhile. */
-export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, author: string | null, jobId: string | null = null): Promise<AssetRow | undefined> {
-  await recordRevisions(db, [current.id], jobId, author);
+export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, author: string | null): Promise<AssetRow | undefined> {
+  await recordRevisions(db, [current.id], null, author);
   const r = await db
     .updateTable('assets')
     .set({
@@ -110,7 +111,6 @@ export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, a
       ...(ch.refs !== undefined ? { refs: JSON.stringify(ch.refs) } : {}),
       ...(ch.status !== undefined ? { status: ch.status } : {}),
       ...(ch.sha256 !== undefined ? { sha256: ch.sha256 } : {}),
-      ...(ch.name !== undefined ? { name: ch.name } : {}),
       revision: current.revision + 1,
       updated_at: new Date(),
       updated_by: author,
@@ -122,8 +122,8 @@ export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, a
   return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
 }
 
-export async function deleteAsset(db: Db, current: AssetRow, author: string | null, jobId: string | null = null): Promise<boolean> {
-  await recordRevisions(db, [current.id], jobId, author);
+export async function deleteAsset(db: Db, current: AssetRow, author: string | null): Promise<boolean> {
+  await recordRevisions(db, [current.id], null, author);
   const r = await db.deleteFrom('assets').where('id', '=', current.id).where('revision', '=', current.revision).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }

@@ -40,13 +40,14 @@ export interface Problem {
 }
 
 export function problemOf(code: string, detail: string, request: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
-  const entry = NATIVE_ERRORS[code] ?? NATIVE_ERRORS.internal!;
+  const known = Object.hasOwn(NATIVE_ERRORS, code) ? code : 'internal';
+  const entry = NATIVE_ERRORS[known]!;
   return {
-    type: `urn:assetport:problem:${code in NATIVE_ERRORS ? code : 'internal'}`,
+    type: `urn:assetport:problem:${known}`,
     title: entry.title,
     status: entry.status,
     detail,
-    code: code in NATIVE_ERRORS ? code : 'internal',
+    code: known,
     instance: request.url.split('?')[0] ?? request.url,
     request_id: request.id,
     ...extra,

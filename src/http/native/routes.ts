@@ -13,7 +13,6 @@ import * as assets from '../../service/assets.js';
 import * as users from '../../service/users.js';
 import type { AppDeps } from '../app.js';
 import { authenticateNative } from './auth.js';
-import { renderNativeError } from './errors.js';
 import { findTextProblem } from '../text-guard.js';
 import { transferRoutes } from './transfer-routes.js';
 
@@ -45,8 +44,6 @@ export async function nativeRoutes(app: FastifyInstance, deps: AppDeps): Promise
   const { database, keyring, config } = deps;
   const db = database.db;
   const ctx = (r: FastifyRequest): ServiceContext => ({ db, keyring, config, principal: r.principal! });
-
-  app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
 
   app.addHook('onRequest', async (request) => {
     if (request.method === 'POST' && request.routeOptions.url === '/api/v1/tokens') return;
