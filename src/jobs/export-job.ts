@@ -39,7 +39,7 @@ export interface ExportReport {
 }
 
 const BATCH = 2000;
-/** Types whose bodies may hold secrets: their key ids go into the manifest, Accounts into the accounts template. */
+/** Types whose bodies hold secrets: their key ids go into the manifest, Accounts into the accounts template. */
 const SECRET_TYPES = ASSET_TYPES.filter((t) => assetTypeInfo(t).secretFields.length > 0);
 
 const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
@@ -134,7 +134,8 @@ export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: r
         .selectFrom('assets')
         .select(['id', 'type', 'name', 'body'])
         .where('space_id', '=', space.id)
-        .where('type', 'in', SECRET_TYPES)
+        // Types with secret fields, and any body with a field marked encrypted.
+        .where((eb) => eb.or([eb('type', 'in', SECRET_TYPES), sql<boolean>`body::text LIKE '%encrypted%'`]))
         .where(sql<boolean>`id = ANY(${[...ids]}::text[])`)
         .orderBy('name')
         .execute()

@@ -74,12 +74,13 @@ function dropUnreadable(body: unknown, fields: readonly string[]): unknown {
 }
 
 /**
- * The body to store for a JSON asset and its exact text. Types without secrets keep the
- * package's text byte for byte; for the others, plain secrets are sealed and unreadable
- * ones dropped (the text is kept when that changes nothing).
+ * The body to store for a JSON asset and its exact text. A body without secrets (fields
+ * the type names as secret, or any field marked `encrypted`) keeps the package's text byte
+ * for byte; otherwise plain secrets are sealed and unreadable ones dropped (the text is
+ * kept when that changes nothing).
  */
 export function prepareBody(type: AssetType, body: unknown, text: string, keyring: KeyRing): { body: unknown; text: string; undecryptable: string[] } {
-  if (assetTypeInfo(type).secretFields.length === 0 || findSecretFields(type, body).length === 0) return { body, text, undecryptable: [] };
+  if (findSecretFields(type, body).length === 0) return { body, text, undecryptable: [] };
   const undecryptable = undecryptableSecretFields(type, body, keyring);
   const sealed = sealSecrets(type, dropUnreadable(body, undecryptable), keyring);
   const sealedText = JSON.stringify(sealed);
@@ -196,8 +197,9 @@ function fromIndex(index: PackageIndex, keyring: KeyRing): PreparedAsset[] {
   return index.assets.map((a) => {
     const base = { sourceId: a.id, type: a.type, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type, name: r.name })) };
     if (a.kind === 'json') {
-      // Only types that carry secrets need the parsed document; the others keep their text.
-      if (assetTypeInfo(a.type).secretFields.length === 0) return new KeptText(base, a, a.exact ? a.sha256 : sha256Hex(a.text));
+      // Only documents that may carry secrets need parsing: those of types with secret
+      // fields, and any with a field marked `encrypted` (a secret whatever the type).
+      if (assetTypeInfo(a.type).secretFields.length === 0 && !a.mayContain('encrypted')) return new KeptText(base, a, a.exact ? a.sha256 : sha256Hex(a.text));
       const original = a.text; // decoded once here: `text` and `body` decode each time they are read
       const { body, text, undecryptable } = prepareBody(a.type, parseJsonText(original), original, keyring);
       return { ...base, body, bodyText: text, content: null, size: 0, sha256: text === original && a.exact ? a.sha256 : sha256Hex(text), undecryptable };

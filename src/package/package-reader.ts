@@ -64,6 +64,8 @@ export interface JsonPackageAsset extends PackageAssetBase {
   readonly exact: boolean;
   /** The parsed document, parsed each time it is read. */
   readonly body: unknown;
+  /** Whether the document may contain `word` (ASCII): it does, or it has a `\u` escape that could spell it. Reads no text. */
+  mayContain(word: string): boolean;
 }
 
 export interface BinaryPackageAsset extends PackageAssetBase {
@@ -122,6 +124,11 @@ class LazyJsonAsset implements JsonPackageAsset {
 
   get body(): unknown {
     return parseJsonText(this.text);
+  }
+
+  mayContain(word: string): boolean {
+    const b = Buffer.from(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
+    return b.includes(word) || b.includes('\\u');
   }
 }
 

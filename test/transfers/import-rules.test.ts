@@ -6,6 +6,9 @@ import { snapshot } from '../helpers/fixtures.js';
 import { KeyRing } from '../../src/secrets/key-ring.js';
 import { TASK_WITHOUT_PIPELINE_WARNING } from '../../src/core/plan.js';
 import type { ImportStep } from '../../src/jobs/job-deps.js';
+import { openArchive } from '../../src/package/archive-reader.js';
+import { readPackage } from '../../src/package/package-reader.js';
+import { sql } from 'kysely';
 
 type J = Record<string, unknown>;
 const accountBody = (pw: string) => ({ class_id: 'com.example.db', property_map: { info: { label: { value: 'db' } }, settings: { username: { value: 'app' }, password: { value: pw } } } });
@@ -81,6 +84,26 @@ describe('import rules', () => {
     expect(Object.keys(snap).sort()).toEqual(['application/dev_orders', 'datasource/db', 'task/dev_sync']);
     expect(snap['datasource/db']!.refs).toEqual([{ type: 'application', name: 'dev_orders' }]);
     expect(items(job).find((i) => i.name === 'dev_orders')!.action).toBe('rename');
+  });
+
+  it('a field marked encrypted is sealed on import whatever the type, and its key id is listed when exported', async () => {
+    const space = await newSpace();
+    const body = { snode_id: 'p1', property_map: { settings: { api_pin: { value: 'Pl41n-P1n-Value', encrypted: true }, mode: { value: 'fast' } } } };
+    const job = await importInto(space, { package: await buildPackage('api_version', [{ type: 'Pipeline', name: 'pinned', body }]) });
+    expect(job.state).toBe('SUCCEEDED');
+    const stored = await s.t.database.db.selectFrom('assets').select(sql<string>`body::text`.as('text')).where('space_id', '=', space).executeTakeFirstOrThrow();
+    expect(stored.text).not.toContain('Pl41n-P1n-Value');
+    const pin = (JSON.parse(stored.text) as { property_map: { settings: { api_pin: { value: string } } } }).property_map.settings.api_pin.value;
+    expect(s.keyring.decrypt(pin)).toBe('Pl41n-P1n-Value');
+
+    const exp = await call('POST', `/api/v1/spaces/${space}/exports`, { json: {} });
+    expect((await waitJob(s.url, s.adminToken, exp.body.job_id as string)).state).toBe('SUCCEEDED');
+    const archive = await download(s.url, `/api/v1/jobs/${exp.body.job_id as string}/archive`, s.adminToken);
+    const reader = await openArchive({ buffer: archive.bytes });
+    const index = await readPackage(reader);
+    expect(index.keyIds).toEqual([pin.split('$')[2]]);
+    expect(archive.bytes.includes('Pl41n-P1n-Value')).toBe(false);
+    await reader.close();
   });
 
   it('create_new imports into a new numbered version', async () => {
