@@ -6,3 +6,4 @@ export const newId32 = (): string => randomBytes(16).toString('hex');
 export const newAssetId = (): string => randomBytes(12).toString('hex');
 
 export const isAssetId = (s: string): boolean => /^[0-9a-f]{24}$/.test(s);
+export const isId32 = (s: string): boolean => /^[0-9a-f]{32}$/.test(s);

@@ -120,8 +120,11 @@ async function* contentSlices(db: Kysely<DB>, id: string, size: number): AsyncGe
   }
 }
 
-const spacePath = (s: SpaceView): string =>
-  s.kind === 'api_version' ? `/${s.org_name}/apim/${s.api_name ?? ''}/${s.name}` : s.kind === 'project' ? `/${s.org_name}/${s.project_space ?? ''}/${s.name}` : `/${s.org_name}/${s.name}`;
+/** The space's name within its org: `api/version`, `project space/project` or the instance name. */
+const spaceName = (s: SpaceView): string =>
+  s.kind === 'api_version' ? `${s.api_name ?? ''}/${s.name}` : s.kind === 'project' ? `${s.project_space ?? ''}/${s.name}` : s.name;
+
+const spacePath = (s: SpaceView): string => `/${s.org_name}/${s.kind === 'api_version' ? 'apim/' : ''}${spaceName(s)}`;
 
 export const exportFileName = (s: SpaceView): string => `${[s.org_name, s.api_name, s.project_space, s.name].filter(Boolean).join('-').replace(/[^A-Za-z0-9+_-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'assets'}.zip`;
 
@@ -166,7 +169,7 @@ export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: r
   }
   await writePackage((chunk) => sink.write(chunk), {
     kind,
-    source: { org_id: space.org_id, org_name: space.org_name, space_id: space.id, space_name: space.kind === 'api_version' ? `${space.api_name ?? ''}/${space.name}` : space.kind === 'project' ? `${space.project_space ?? ''}/${space.name}` : space.name, kind },
+    source: { org_id: space.org_id, org_name: space.org_name, space_id: space.id, space_name: spaceName(space), kind },
     keyIds: [...keyIds].sort(),
     assets: inputs(),
     ...(template.accounts.length ? { accountsTemplate: template } : {}),

@@ -11,6 +11,7 @@ import { findOrg, type OrgRow } from '../store/orgs.js';
 import { getSpace, type SpaceView } from '../store/spaces.js';
 import { grantOf } from '../store/users.js';
 import type { Principal } from '../auth/principal.js';
+import { isId32 } from '../core/ids.js';
 
 export type Need = 'R' | 'W' | 'X';
 
@@ -62,7 +63,7 @@ export async function requireSpaceAccess(db: Kysely<DB>, p: Principal, space: Sp
 }
 
 export async function spaceWithAccess(db: Kysely<DB>, p: Principal, spaceId: string, need: Need): Promise<SpaceView> {
-  const space = /^[0-9a-f]{32}$/.test(spaceId) ? await getSpace(db, spaceId) : undefined;
+  const space = isId32(spaceId) ? await getSpace(db, spaceId) : undefined;
   if (!space) throw spaceNotFound(spaceId);
   return requireSpaceAccess(db, p, space, need, spaceId);
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../core/errors.js';
-import { newId32 } from '../core/ids.js';
+import { isId32, newId32 } from '../core/ids.js';
 import { checkOrgName } from '../core/names.js';
 import { insertOrg, listOrgs as listOrgRows } from '../store/orgs.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
@@ -15,7 +15,7 @@ export async function createOrg(ctx: ServiceContext, name: unknown): Promise<Org
   requireAdmin(ctx.principal, 'Creating an org');
   requireName(checkOrgName(name), 'name');
   const n = name as string;
-  if (/^[0-9a-f]{32}$/.test(n)) throw new DomainError('invalid_name', 'name: an org name must not look like an org id (32 hex characters).', { field: 'name' });
+  if (isId32(n)) throw new DomainError('invalid_name', 'name: an org name must not look like an org id (32 hex characters).', { field: 'name' });
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       const org = await insertOrg(trx, { id: newId32(), name: n });

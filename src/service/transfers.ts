@@ -1,7 +1,7 @@
 /** Imports, exports, undo and job reads: the use cases behind the native transfer routes. */
 import { typesOfSide, type AssetType, isAssetType, assetTypeInfo } from '../core/asset-types.js';
 import { DomainError } from '../core/errors.js';
-import { isAssetId, newId32 } from '../core/ids.js';
+import { isAssetId, isId32, newId32 } from '../core/ids.js';
 import { cancelQueuedJob, enqueueJob, getJob } from '../jobs/queue.js';
 import type { JobRow } from '../jobs/job-types.js';
 import { JOB_KINDS } from '../jobs/handlers.js';
@@ -117,7 +117,7 @@ export async function startExport(ctx: ServiceContext, spaceId: string, input: {
 
 /** A job the caller may see: their own, or one on a space they can read. */
 export async function visibleJob(ctx: ServiceContext, jobId: string): Promise<JobRow> {
-  const job = /^[0-9a-f]{32}$/.test(jobId) ? await getJob(ctx.db, jobId) : undefined;
+  const job = isId32(jobId) ? await getJob(ctx.db, jobId) : undefined;
   const notFound = () => new DomainError('not_found', `Job '${jobId}' was not found.`, { resource: 'job' });
   if (!job) throw notFound();
   if (ctx.principal.isAdmin || job.user_id === ctx.principal.userId) return job;

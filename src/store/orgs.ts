@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
+import { isId32 } from '../core/ids.js';
 
 export interface OrgRow { id: string; name: string; created_at: Date }
 
@@ -8,7 +9,7 @@ export const insertOrg = (db: Kysely<DB>, org: { id: string; name: string }): Pr
 
 /** By 32-hex id or by name (ids win: a name can't be 32 hex because the name rule allows it, so ids are tried first). */
 export async function findOrg(db: Kysely<DB>, idOrName: string): Promise<OrgRow | undefined> {
-  const byId = /^[0-9a-f]{32}$/.test(idOrName)
+  const byId = isId32(idOrName)
     ? await db.selectFrom('orgs').selectAll().where('id', '=', idOrName).executeTakeFirst()
     : undefined;
   return byId ?? db.selectFrom('orgs').selectAll().where('name', '=', idOrName).executeTakeFirst();
