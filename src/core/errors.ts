@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'invalid_package'
   | 'precondition_failed'
+  | 'unavailable'
   | 'internal';
 
 export class DomainError extends Error {

@@ -123,7 +123,9 @@ export type PlanProblemCode =
   | 'duplicate_id'
   | 'override_unmatched'
   | 'override_duplicate'
-  | 'override_fields';
+  | 'override_fields'
+  /** An override that can't be applied to its account (shape or class differs); found when the writes are checked. */
+  | 'override_invalid';
 
 export interface PlanProblem {
   code: PlanProblemCode;

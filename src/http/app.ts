@@ -1,11 +1,11 @@
 /**
- * The HTTP application: the three front doors (native /api/v1, and the ROMA and SnapLogic
- * dialects) over one set of services, plus operations endpoints. Each front door renders
- * errors in its own format; anything outside them speaks problem+json.
+ * The HTTP application: the front doors over one set of services — today the native
+ * /api/v1 door — plus operations endpoints. Each door is a plugin with its own
+ * authentication, error catalogue and error and not-found handlers; anything outside them
+ * (operations endpoints, unknown paths) speaks problem+json.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
-import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { newId32 } from '../core/ids.js';
@@ -13,8 +13,9 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import type { Database } from '../store/database.js';
 import type { Metrics } from './metrics.js';
 import { registerOpsRoutes } from './ops-routes.js';
-import { nativeRoutes } from './native/routes.js';
-import { problemOf, renderNativeError, sendProblem } from './native/errors.js';
+import { nativeDoor } from './native/routes.js';
+import { nativeNotFound, renderNativeError } from './native/errors.js';
+import { RouteIndex } from './route-index.js';
 
 export interface AppDeps {
   config: Config;
@@ -24,19 +25,6 @@ export interface AppDeps {
   metrics: Metrics;
   /** Called after a job is enqueued by this process (wakes the in-process worker). */
   onJobEnqueued?: () => void;
-}
-
-const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-
-/** Answers an unknown route: 405 with Allow when the path exists under other methods, else 404. */
-function notFound(known: ReturnType<typeof FindMyWay>, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const path = request.url.split('?')[0] ?? '/';
-  const allowed = METHODS.filter((m) => m !== request.method && known.find(m, path) !== null);
-  if (allowed.length > 0) {
-    reply.header('allow', allowed.join(', '));
-    return sendProblem(reply, problemOf('method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`, request));
-  }
-  return sendProblem(reply, problemOf('route_not_found', `There is no route ${request.method} ${path}.`, request));
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -50,11 +38,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
 
-  const known = FindMyWay();
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const m of methods) if (METHODS.includes(m as HTTPMethod)) known.on(m as HTTPMethod, route.url, () => undefined);
-  });
+  const routes = new RouteIndex();
+  routes.watch(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -65,14 +50,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  // Outside the doors.
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => notFound(known, request, reply));
+  app.setNotFoundHandler(nativeNotFound(routes));
 
   await app.register(multipart, {
     throwFileSizeLimit: true,
     limits: { fileSize: config.limits.uploadBytes + 1, files: 4, fields: 8, fieldSize: 1024 * 1024, parts: 12, headerPairs: 64 },
   });
   registerOpsRoutes(app, deps.database, metrics);
-  await app.register(async (api) => nativeRoutes(api, deps), { prefix: '/api/v1' });
+  await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });
   return app;
 }

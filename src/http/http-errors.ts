@@ -3,8 +3,10 @@
  * parsing, size limits, multipart limits) and names them with our dialect-neutral codes;
  * each dialect then renders the code in its own envelope.
  */
+export type HttpProblemCode = 'invalid_request' | 'malformed_json' | 'payload_too_large' | 'unsupported_media_type' | 'internal';
+
 export interface HttpProblem {
-  code: 'invalid_request' | 'malformed_json' | 'payload_too_large' | 'unsupported_media_type' | 'internal';
+  code: HttpProblemCode;
   detail: string;
   extra?: Record<string, unknown>;
 }

@@ -24,6 +24,8 @@ export interface ExportParams {
   asset_ids?: string[];
   types?: AssetType[];
   with_dependencies?: boolean;
+  /** Add the assets that refer to a selected application (what it owns). */
+  with_owned?: boolean;
   author: string;
 }
 
@@ -45,9 +47,12 @@ const SECRET_TYPES = ASSET_TYPES.filter((t) => assetTypeInfo(t).secretFields.len
 const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =>
   fromBytea((await db.selectFrom('assets').select(selectBytea('content').as('content')).where('id', '=', id).executeTakeFirst())?.content);
 
-/** The ids to export: the selection, closed over references within the space when asked. */
-export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
-  if (!p.asset_ids && !p.types && !p.with_dependencies) {
+/**
+ * The ids to export: the selection, with what the selected applications own (the assets
+ * that refer to them) when asked, closed over references within the space when asked.
+ */
+export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies' | 'with_owned'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
+  if (!p.asset_ids && !p.types && !p.with_dependencies && !p.with_owned) {
     // The whole space, nothing to resolve: only the ids are needed.
     const rows = await db.selectFrom('assets').select('id').where('space_id', '=', p.space_id).execute();
     return { ids: rows.map((r) => r.id), missing: [] };
@@ -63,6 +68,12 @@ export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_
   }
   if (p.types) selected = selected.filter((a) => p.types!.includes(a.type as AssetType));
   const chosen = new Set(selected.map((a) => a.id));
+  if (p.with_owned) {
+    const apps = new Set(selected.filter((a) => a.type === 'application').map((a) => a.name));
+    const owned = all.filter((a) => !chosen.has(a.id) && a.refs.some((r) => r.type === 'application' && apps.has(r.name)));
+    for (const a of owned) chosen.add(a.id);
+    selected = [...selected, ...owned];
+  }
   const missing: ExportReport['missing_dependencies'] = [];
   if (p.with_dependencies) {
     const queue = [...selected];

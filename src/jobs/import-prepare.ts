@@ -10,6 +10,7 @@ import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
 import { sha256Hex } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import type { AccountOverride, AssetRef, PlanSourceAsset } from '../core/plan.js';
+import type { AccountOverrideInput, PackageSource } from '../core/transfer-requests.js';
 import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../core/secret-fields.js';
 import type { Limits } from '../config/config.js';
 import type { KeyRing } from '../secrets/key-ring.js';
@@ -17,7 +18,7 @@ import type { DB } from '../store/schema.js';
 import { expressionFileId, type JsonPackageAsset, type PackageIndex } from '../package/package-reader.js';
 import { parseJsonText } from '../package/json.js';
 import { kindPhrase, sideOfKind, type PackageKind } from '../package/manifest.js';
-import { openZip, packageFailure, readZipPackage, type ZipSource } from './package-source.js';
+import { openZip, packageFailure, readZipPackage } from './package-source.js';
 
 export interface PreparedAsset {
   sourceId: string;
@@ -40,12 +41,7 @@ export interface PreparedAsset {
   fromExpressions?: boolean;
 }
 
-export interface OverrideEntry {
-  id: string;
-  name?: string;
-  body: Record<string, unknown>;
-  fields: string[];
-}
+export type OverrideEntry = AccountOverrideInput;
 
 export interface PreparedImport {
   kind: PackageKind;
@@ -87,17 +83,20 @@ export function prepareBody(type: AssetType, body: unknown, text: string, keyrin
   return { body: sealed, text: sealedText === JSON.stringify(body) ? text : sealedText, undecryptable };
 }
 
-/** Parses `file_account` / `accounts`: our accounts template `{accounts: [...]}` or a bare list. */
-export function parseAccountOverrides(raw: unknown): OverrideEntry[] {
+/**
+ * Parses account overrides (native `accounts`, SnapLogic `file_account`): our accounts
+ * template `{accounts: [...]}` or a bare list. `field` names the part in messages.
+ */
+export function parseAccountOverrides(raw: unknown, field = 'accounts'): OverrideEntry[] {
   const list = Array.isArray(raw) ? raw : typeof raw === 'object' && raw !== null && Array.isArray((raw as { accounts?: unknown }).accounts) ? (raw as { accounts: unknown[] }).accounts : null;
-  if (!list) throw new DomainError('invalid_request', 'The account overrides must be {"accounts": [...]} (the shape of accounts_template.json) or a list of accounts.', { field: 'accounts' });
+  if (!list) throw new DomainError('invalid_request', `${field}: the account overrides must be {"accounts": [...]} (the shape of accounts_template.json) or a list of accounts.`, { field });
   return list.map((a, i) => {
     const acc = a as { snode_id?: unknown; id?: unknown; name?: unknown; property_map?: { settings?: unknown } };
     const id = typeof acc?.snode_id === 'string' ? acc.snode_id : typeof acc?.id === 'string' ? acc.id : undefined;
-    if (!id) throw new DomainError('invalid_request', `accounts[${i}]: every account needs its snode_id (keep it as exported).`, { field: 'accounts' });
+    if (!id) throw new DomainError('invalid_request', `${field}[${i}]: every account needs its snode_id (keep it as exported).`, { field });
     const settings = acc.property_map?.settings;
     if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
-      throw new DomainError('invalid_request', `accounts[${i}] (${id}): needs property_map.settings, shaped as exported.`, { field: 'accounts' });
+      throw new DomainError('invalid_request', `${field}[${i}] (${id}): needs property_map.settings, shaped as exported.`, { field });
     }
     return { id, ...(typeof acc.name === 'string' ? { name: acc.name } : {}), body: a as Record<string, unknown>, fields: Object.keys(settings).sort() };
   });
@@ -106,7 +105,7 @@ export function parseAccountOverrides(raw: unknown): OverrideEntry[] {
 export const overridesForPlan = (o: readonly OverrideEntry[]): AccountOverride[] => o.map((x) => ({ id: x.id, ...(x.name ? { name: x.name } : {}), fields: x.fields }));
 
 /** Reads a `file_expr` ZIP: `.expr` files, folders flattened, the first of a name wins. */
-async function readExpressions(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<{ assets: PreparedAsset[]; notices: PreparedImport['notices'] }> {
+async function readExpressions(db: Kysely<DB>, source: PackageSource, limits: Limits): Promise<{ assets: PreparedAsset[]; notices: PreparedImport['notices'] }> {
   const opened = await openZip(db, source, limits).catch((e: unknown) => {
     throw packageFailure(e, 'The expressions ZIP') ?? e;
   });
@@ -142,7 +141,7 @@ export async function prepareImport(
   db: Kysely<DB>,
   keyring: KeyRing,
   limits: Limits,
-  input: { package: ZipSource; expressions?: ZipSource; overrides?: OverrideEntry[] },
+  input: { package: PackageSource; expressions?: PackageSource; overrides?: OverrideEntry[] },
 ): Promise<PreparedImport> {
   const { index, close } = await readZipPackage(db, input.package, limits);
   try {

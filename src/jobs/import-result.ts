@@ -19,8 +19,8 @@ export interface ImportReport {
   ok: boolean;
   dry_run: boolean;
   space_id: string | null;
-  /** A space this import created (create_new, or a SnapLogic version that did not exist). */
-  created_space?: { space_id: string; name: string } | null;
+  /** A space this import created (create_new, or a version or project that did not exist); a dry run names the one it would create (space_id null). */
+  created_space?: { space_id: string | null; name: string } | null;
   summary: PlanSummary;
   items: ImportOutcome[];
   warnings: Array<{ code: string; message: string; source_id?: string; type?: string; name?: string; fields?: string[] }>;

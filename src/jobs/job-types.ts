@@ -25,6 +25,7 @@ export interface JobRow {
   reasons: JobReason[];
   input_blob_id: string | null;
   output_blob_id: string | null;
+  archive_taken_at: Date | null;
   attempts: number;
   max_attempts: number;
   lease_owner: string | null;

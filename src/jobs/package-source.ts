@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.js';
+import type { PackageSource } from '../core/transfer-requests.js';
 import type { Limits } from '../config/config.js';
 import type { DB } from '../store/schema.js';
 import { copyBlobToFile, getBlob, readBlobBuffer } from '../store/blobs.js';
@@ -47,10 +48,7 @@ export function packageFailure(e: unknown, what = 'The package'): DomainError | 
   return undefined;
 }
 
-/** Where an uploaded ZIP is: a blob (imports, any worker) or a private local file (dry runs). */
-export type ZipSource = { blobId: string } | { path: string } | { buffer: Buffer };
-
-export async function openZip(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<OpenedArchive> {
+export async function openZip(db: Kysely<DB>, source: PackageSource, limits: Limits): Promise<OpenedArchive> {
   if ('buffer' in source) {
     try {
       const reader = await openArchive({ buffer: source.buffer }, archiveLimitsOf(limits));
@@ -101,7 +99,7 @@ export async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Li
   }
 }
 
-export async function readZipPackage(db: Kysely<DB>, source: ZipSource, limits: Limits): Promise<{ index: PackageIndex; close(): Promise<void> }> {
+export async function readZipPackage(db: Kysely<DB>, source: PackageSource, limits: Limits): Promise<{ index: PackageIndex; close(): Promise<void> }> {
   const opened = await openZip(db, source, limits);
   try {
     const index = await readPackage(opened.reader);

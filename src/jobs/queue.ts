@@ -26,6 +26,8 @@ export interface NewJob {
   inputBlobId?: string | null;
   maxAttempts?: number;
   id?: string;
+  /** Created RUNNING, already claimed by this worker id with a lease (a job run by the request that made it). */
+  claimedBy?: { workerId: string; leaseMs: number };
 }
 
 export async function enqueueJob(db: Db, j: NewJob): Promise<JobRow> {
@@ -43,6 +45,9 @@ export async function enqueueJob(db: Db, j: NewJob): Promise<JobRow> {
         asset_job: j.assetJob ?? false,
         input_blob_id: j.inputBlobId ?? null,
         ...(j.maxAttempts !== undefined ? { max_attempts: j.maxAttempts } : {}),
+        ...(j.claimedBy
+          ? { state: 'RUNNING' as const, attempts: 1, lease_owner: j.claimedBy.workerId, lease_expires_at: sql<Date>`now() + make_interval(secs => ${j.claimedBy.leaseMs / 1000})`, started_at: sql<Date>`now()` }
+          : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -7,10 +7,10 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../store/schema.js';
-import { isDomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import type { JobReason, JobRow } from './job-types.js';
-import { claimJob, completeJob, failJob, releaseJob, renewLease, retryLater, setProgress } from './queue.js';
+import { claimJob, releaseJob } from './queue.js';
+import { runClaimedJob } from './run-job.js';
 
 export interface JobContext {
   job: JobRow;
@@ -104,73 +104,8 @@ export class Worker {
   }
 
   private async execute(job: JobRow, abort: AbortController): Promise<void> {
-    const { db, logger, leaseMs } = this.o;
-    const log = logger.child({ job_id: job.id, kind: job.kind, attempt: job.attempts });
-    const started = Date.now();
-    let leaseLost = false;
-    const beat = setInterval(() => {
-      renewLease(db, job.id, this.id, leaseMs)
-        .then((ok) => {
-          if (!ok && !leaseLost) {
-            leaseLost = true;
-            log.warn('lease lost; abandoning the job');
-            abort.abort(new LeaseLostError());
-          }
-        })
-        .catch((e: unknown) => log.warn({ err: e }, 'lease renewal failed'));
-    }, Math.max(50, Math.floor(leaseMs / 3)));
-    let lastProgressAt = 0;
-    let completed = false;
-    const ctx: JobContext = {
-      job,
-      db,
-      workerId: this.id,
-      signal: abort.signal,
-      progress: (p) => {
-        const now = Date.now();
-        if (now - lastProgressAt < 200 && p < 1) return;
-        lastProgressAt = now;
-        void setProgress(db, job.id, this.id, p).catch(() => undefined);
-      },
-      complete: async (trx, result, extra) => {
-        if (!(await completeJob(trx, job.id, this.id, result, extra))) throw new LeaseLostError();
-        completed = true;
-      },
-    };
-    const handler = this.o.handlers.get(job.kind);
-    let outcome: 'SUCCEEDED' | 'FAILED' | 'RELEASED' | 'RETRY' = 'FAILED';
-    try {
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      log.info('job started');
-      const result = await handler(ctx);
-      if (!completed && !(await completeJob(db, job.id, this.id, result))) throw new LeaseLostError();
-      outcome = 'SUCCEEDED';
-      log.info({ seconds: (Date.now() - started) / 1000 }, 'job succeeded');
-    } catch (e) {
-      if (e instanceof LeaseLostError || leaseLost) {
-        outcome = 'RELEASED';
-      } else if (this.stopping && abort.signal.aborted) {
-        outcome = (await releaseJob(db, job.id, this.id).catch(() => false)) ? 'RELEASED' : 'FAILED';
-        log.info('job given back at shutdown');
-      } else if (isDomainError(e)) {
-        // A domain error may carry every problem at once (details.reasons), else it is the one reason.
-        const listed = e.details?.reasons;
-        const reasons: JobReason[] = Array.isArray(listed) ? (listed as JobReason[]) : [{ code: e.code, message: e.message }];
-        const result = e.details?.result ?? null;
-        await failJob(db, job.id, this.id, reasons, result).catch((err: unknown) => log.error({ err }, 'recording the failure failed'));
-        log.info({ code: e.code }, 'job failed');
-      } else {
-        log.error({ err: e }, 'job crashed');
-        if (await retryLater(db, job.id, this.id).catch(() => false)) {
-          outcome = 'RETRY';
-        } else {
-          await failJob(db, job.id, this.id, [{ code: 'internal', message: 'The job failed because of an internal error; see the server log.' }]).catch(() => undefined);
-        }
-      }
-    } finally {
-      clearInterval(beat);
-      this.o.hooks?.onFinished?.(job, outcome, (Date.now() - started) / 1000);
-    }
+    const { db, logger, leaseMs, handlers, hooks } = this.o;
+    await runClaimedJob({ db, logger, leaseMs, workerId: this.id, handlers, hooks, stopping: () => this.stopping }, job, abort);
   }
 
   /** Stops claiming; waits up to `graceMs` for the running job, then aborts and gives it back. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { DB } from '../store/schema.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import type { Config } from '../config/config.js';
@@ -10,4 +11,6 @@ export interface ServiceContext {
   keyring: KeyRing;
   config: Config;
   principal: Principal;
+  /** For work a use case runs itself (a synchronous import); the request's logger. */
+  logger?: Logger;
 }

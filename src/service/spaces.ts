@@ -6,7 +6,7 @@ import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { findApi, findInstance, findProject, findVersion, getSpace, insertApi, insertSpace, listSpaces as listSpaceRows, listVersions, type SpaceView } from '../store/spaces.js';
 import type { SpaceKind } from '../store/schema.js';
-import { administeredOrg, requireSpaceAccess, spaceNotFound, visibleOrg } from './access.js';
+import { administeredOrg, requireSpaceAccess, spaceNotFound, spaceWithAccess, visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
 
@@ -141,4 +141,9 @@ export async function listSpaces(ctx: ServiceContext, filter: { org?: string; ki
   const orgId = filter.org ? (await visibleOrg(ctx.db, ctx.principal, filter.org)).id : undefined;
   const rows = await listSpaceRows(ctx.db, { orgId, kind: filter.kind, visibleTo: ctx.principal.isAdmin ? undefined : ctx.principal.userId });
   return rows.map(spaceView);
+}
+
+/** A space the caller may write (import into): checked before an upload is read. */
+export async function writableSpace(ctx: ServiceContext, spaceId: string): Promise<SpaceOut> {
+  return spaceView(await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'W'));
 }

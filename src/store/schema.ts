@@ -74,6 +74,7 @@ export interface JobsTable {
   reasons: Json<unknown[]>;
   input_blob_id: string | null;
   output_blob_id: string | null;
+  archive_taken_at: Timestamp | null;
   attempts: Generated<number>;
   max_attempts: Generated<number>;
   lease_owner: string | null;

@@ -1,14 +1,19 @@
 /**
- * The native API's error catalogue: every stable `code` with its HTTP status and title.
- * Errors are rendered as RFC 9457 problem details (application/problem+json).
+ * The native API's error catalogue: every stable `code` with its HTTP status and title,
+ * typed so that a code without an entry is a compile error. Errors are rendered as
+ * RFC 9457 problem details (application/problem+json).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDomainError } from '../../core/errors.js';
-import { classifyHttpError, type HttpProblem } from '../http-errors.js';
+import { isDomainError, type ErrorCode } from '../../core/errors.js';
+import { classifyHttpError, type HttpProblemCode } from '../http-errors.js';
+import type { RouteIndex } from '../route-index.js';
 
 interface CatalogueEntry { status: number; title: string }
 
-export const NATIVE_ERRORS: Readonly<Record<string, CatalogueEntry>> = Object.freeze({
+/** Every code the native door answers with: the engine's, the framework's, and its own. */
+export type NativeErrorCode = ErrorCode | HttpProblemCode | 'route_not_found' | 'method_not_allowed';
+
+export const NATIVE_ERRORS: Readonly<Record<NativeErrorCode, CatalogueEntry>> = Object.freeze({
   invalid_request: { status: 400, title: 'Invalid request' },
   invalid_name: { status: 400, title: 'Invalid name' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
@@ -33,21 +38,20 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: NativeErrorCode;
   instance: string;
   request_id: string;
   [extra: string]: unknown;
 }
 
-export function problemOf(code: string, detail: string, request: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
-  const known = Object.hasOwn(NATIVE_ERRORS, code) ? code : 'internal';
-  const entry = NATIVE_ERRORS[known]!;
+export function problemOf(code: NativeErrorCode, detail: string, request: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
+  const entry = NATIVE_ERRORS[code];
   return {
-    type: `urn:assetport:problem:${known}`,
+    type: `urn:assetport:problem:${code}`,
     title: entry.title,
     status: entry.status,
     detail,
-    code: known,
+    code,
     instance: request.url.split('?')[0] ?? request.url,
     request_id: request.id,
     ...extra,
@@ -64,9 +68,21 @@ export function renderNativeError(err: unknown, request: FastifyRequest, reply: 
   if (isDomainError(err)) {
     const extra: Record<string, unknown> = {};
     if (err.details) for (const [k, v] of Object.entries(err.details)) if (k !== 'status') extra[k] = v;
+    if (err.code === 'internal') request.log.error({ err }, 'internal error');
     return sendProblem(reply, problemOf(err.code, err.message, request, extra));
   }
-  const http: HttpProblem = classifyHttpError(err);
+  const http = classifyHttpError(err);
   if (http.code === 'internal') request.log.error({ err }, 'unhandled error');
   return sendProblem(reply, problemOf(http.code, http.detail, request, http.extra ?? {}));
 }
+
+/** Answers an unknown route: 405 with Allow when the path exists under other methods, else 404. */
+export const nativeNotFound = (routes: RouteIndex) => (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  const path = request.url.split('?')[0] ?? '/';
+  const allowed = routes.allowedOther(request.method, path);
+  if (allowed.length > 0) {
+    reply.header('allow', allowed.join(', '));
+    return sendProblem(reply, problemOf('method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`, request));
+  }
+  return sendProblem(reply, problemOf('route_not_found', `There is no route ${request.method} ${path}.`, request));
+};

@@ -1,8 +1,10 @@
 /**
- * The native admin API (/api/v1). Routes are thin: parse, call one service function,
- * answer. Errors are problem+json (./errors.ts).
+ * The native front door (/api/v1): a Fastify plugin with its own authentication hook,
+ * error and not-found handlers (problem+json, ./errors.ts) and route schemas
+ * (./schemas.ts). Routes are thin: parse, call one service function, answer.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { DomainError } from '../../core/errors.js';
 import type { Principal } from '../../auth/principal.js';
 import type { SpaceKind } from '../../store/schema.js';
@@ -12,6 +14,9 @@ import * as spaces from '../../service/spaces.js';
 import * as assets from '../../service/assets.js';
 import * as users from '../../service/users.js';
 import type { AppDeps } from '../app.js';
+import type { RouteIndex } from '../route-index.js';
+import { nativeNotFound, renderNativeError } from './errors.js';
+import { S } from './schemas.js';
 import { authenticateNative } from './auth.js';
 import { findTextProblem } from '../text-guard.js';
 import { transferRoutes } from './transfer-routes.js';
@@ -40,10 +45,13 @@ function intParam(q: Query, name: string, dflt: number, min: number, max: number
 
 const SPACE_KINDS: readonly SpaceKind[] = ['instance', 'api_version', 'project'];
 
-export async function nativeRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes: RouteIndex }): Promise<void> {
   const { database, keyring, config } = deps;
   const db = database.db;
-  const ctx = (r: FastifyRequest): ServiceContext => ({ db, keyring, config, principal: r.principal! });
+  const ctx = (r: FastifyRequest): ServiceContext => ({ db, keyring, config, principal: r.principal!, logger: r.log as unknown as Logger });
+
+  app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
+  app.setNotFoundHandler(nativeNotFound(deps.routes));
 
   app.addHook('onRequest', async (request) => {
     if (request.method === 'POST' && request.routeOptions.url === '/api/v1/tokens') return;
@@ -60,57 +68,57 @@ export async function nativeRoutes(app: FastifyInstance, deps: AppDeps): Promise
     if (inBody) throw new DomainError('invalid_request', `The request ${inBody}.`);
   });
 
-  app.post('/tokens', async (r, reply) => {
+  app.post('/tokens', { schema: S.token }, async (r, reply) => {
     const b = body(r);
     return reply.code(201).send(await users.issueToken(db, b.user, b.password, config.tokenTtlSeconds));
   });
 
-  app.get('/whoami', async (r) => ({ user: r.principal!.name, id: r.principal!.userId, admin: r.principal!.isAdmin }));
+  app.get('/whoami', { schema: S.none }, async (r) => ({ user: r.principal!.name, id: r.principal!.userId, admin: r.principal!.isAdmin }));
 
   // Orgs
-  app.post('/orgs', async (r, reply) => reply.code(201).send(await orgs.createOrg(ctx(r), body(r).name)));
-  app.get('/orgs', async (r) => ({ items: await orgs.listOrgs(ctx(r)) }));
-  app.get<{ Params: Params }>('/orgs/:org', async (r) => orgs.getOrg(ctx(r), r.params.org!));
+  app.post('/orgs', { schema: S.createOrg }, async (r, reply) => reply.code(201).send(await orgs.createOrg(ctx(r), body(r).name)));
+  app.get('/orgs', { schema: S.none }, async (r) => ({ items: await orgs.listOrgs(ctx(r)) }));
+  app.get<{ Params: Params }>('/orgs/:org', { schema: S.org }, async (r) => orgs.getOrg(ctx(r), r.params.org!));
 
   // Instances (ROMA side)
-  app.post<{ Params: Params }>('/orgs/:org/instances', async (r, reply) => reply.code(201).send(await spaces.createInstance(ctx(r), r.params.org!, body(r).name)));
-  app.get<{ Params: Params }>('/orgs/:org/instances', async (r) => ({ items: await spaces.listSpaces(ctx(r), { org: r.params.org!, kind: 'instance' }) }));
-  app.get<{ Params: Params }>('/orgs/:org/instances/:name', async (r) => spaces.getInstance(ctx(r), r.params.org!, r.params.name!));
+  app.post<{ Params: Params }>('/orgs/:org/instances', { schema: S.createInstance }, async (r, reply) => reply.code(201).send(await spaces.createInstance(ctx(r), r.params.org!, body(r).name)));
+  app.get<{ Params: Params }>('/orgs/:org/instances', { schema: S.org }, async (r) => ({ items: await spaces.listSpaces(ctx(r), { org: r.params.org!, kind: 'instance' }) }));
+  app.get<{ Params: Params }>('/orgs/:org/instances/:name', { schema: S.instance }, async (r) => spaces.getInstance(ctx(r), r.params.org!, r.params.name!));
 
   // APIs and versions (SnapLogic side)
-  app.post<{ Params: Params }>('/orgs/:org/apis', async (r, reply) => reply.code(201).send(await spaces.createApi(ctx(r), r.params.org!, body(r).name)));
-  app.get<{ Params: Params }>('/orgs/:org/apis/:api', async (r) => spaces.getApi(ctx(r), r.params.org!, r.params.api!));
-  app.post<{ Params: Params }>('/orgs/:org/apis/:api/versions', async (r, reply) => {
+  app.post<{ Params: Params }>('/orgs/:org/apis', { schema: S.createApi }, async (r, reply) => reply.code(201).send(await spaces.createApi(ctx(r), r.params.org!, body(r).name)));
+  app.get<{ Params: Params }>('/orgs/:org/apis/:api', { schema: S.api }, async (r) => spaces.getApi(ctx(r), r.params.org!, r.params.api!));
+  app.post<{ Params: Params }>('/orgs/:org/apis/:api/versions', { schema: S.createVersion }, async (r, reply) => {
     const b = body(r);
     if (b.published !== undefined && typeof b.published !== 'boolean') throw new DomainError('invalid_request', 'published: must be true or false.', { field: 'published' });
     return reply.code(201).send(await spaces.createVersion(ctx(r), r.params.org!, r.params.api!, b.name, b.published === true));
   });
-  app.get<{ Params: Params }>('/orgs/:org/apis/:api/versions/:version', async (r) => spaces.getVersion(ctx(r), r.params.org!, r.params.api!, r.params.version!));
+  app.get<{ Params: Params }>('/orgs/:org/apis/:api/versions/:version', { schema: S.version }, async (r) => spaces.getVersion(ctx(r), r.params.org!, r.params.api!, r.params.version!));
 
   // Projects
-  app.post<{ Params: Params }>('/orgs/:org/projects', async (r, reply) => {
+  app.post<{ Params: Params }>('/orgs/:org/projects', { schema: S.createProject }, async (r, reply) => {
     const b = body(r);
     return reply.code(201).send(await spaces.createProject(ctx(r), r.params.org!, b.project_space, b.name));
   });
-  app.get<{ Params: Params }>('/orgs/:org/projects/:project_space/:project', async (r) => spaces.getProject(ctx(r), r.params.org!, r.params.project_space!, r.params.project!));
+  app.get<{ Params: Params }>('/orgs/:org/projects/:project_space/:project', { schema: S.project }, async (r) => spaces.getProject(ctx(r), r.params.org!, r.params.project_space!, r.params.project!));
 
   // Spaces and their assets
-  app.get<{ Querystring: Query }>('/spaces', async (r) => {
+  app.get<{ Querystring: Query }>('/spaces', { schema: S.listSpaces }, async (r) => {
     const kind = r.query.kind;
     if (kind !== undefined && !SPACE_KINDS.includes(kind as SpaceKind)) throw new DomainError('invalid_request', `kind: must be one of ${SPACE_KINDS.join(', ')}.`, { field: 'kind' });
     return { items: await spaces.listSpaces(ctx(r), { org: r.query.org, kind: kind as SpaceKind | undefined }) };
   });
-  app.get<{ Params: Params; Querystring: Query }>('/spaces/:space/assets', async (r) =>
+  app.get<{ Params: Params; Querystring: Query }>('/spaces/:space/assets', { schema: S.listAssets }, async (r) =>
     assets.listAssets(ctx(r), r.params.space!, { type: r.query.type, after: r.query.after, limit: intParam(r.query, 'limit', 100, 1, 1000) }),
   );
-  app.post<{ Params: Params }>('/spaces/:space/assets', async (r, reply) => reply.code(201).send(await assets.createAsset(ctx(r), r.params.space!, body(r))));
-  app.get<{ Params: Params }>('/spaces/:space/assets/:asset', async (r) => assets.getAsset(ctx(r), r.params.space!, r.params.asset!));
-  app.get<{ Params: Params }>('/spaces/:space/assets/:asset/content', async (r, reply) => {
+  app.post<{ Params: Params }>('/spaces/:space/assets', { schema: S.assetInput }, async (r, reply) => reply.code(201).send(await assets.createAsset(ctx(r), r.params.space!, body(r))));
+  app.get<{ Params: Params }>('/spaces/:space/assets/:asset', { schema: S.asset }, async (r) => assets.getAsset(ctx(r), r.params.space!, r.params.asset!));
+  app.get<{ Params: Params }>('/spaces/:space/assets/:asset/content', { schema: S.asset }, async (r, reply) => {
     const c = await assets.getAssetContent(ctx(r), r.params.space!, r.params.asset!);
     return reply.type('application/octet-stream').header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(c.name)}`).send(c.content);
   });
-  app.put<{ Params: Params }>('/spaces/:space/assets/:asset', async (r) => assets.updateAsset(ctx(r), r.params.space!, r.params.asset!, body(r)));
-  app.delete<{ Params: Params }>('/spaces/:space/assets/:asset', async (r, reply) => {
+  app.put<{ Params: Params }>('/spaces/:space/assets/:asset', { schema: { ...S.asset, body: S.assetInput.body } }, async (r) => assets.updateAsset(ctx(r), r.params.space!, r.params.asset!, body(r)));
+  app.delete<{ Params: Params }>('/spaces/:space/assets/:asset', { schema: S.asset }, async (r, reply) => {
     await assets.deleteAsset(ctx(r), r.params.space!, r.params.asset!);
     return reply.code(204).send();
   });
@@ -118,6 +126,6 @@ export async function nativeRoutes(app: FastifyInstance, deps: AppDeps): Promise
   transferRoutes(app, deps, ctx);
 
   // Users and grants
-  app.post('/users', async (r, reply) => reply.code(201).send(await users.createUser(ctx(r), body(r))));
-  app.post<{ Params: Params }>('/spaces/:space/grants', async (r, reply) => reply.code(201).send(await users.grant(ctx(r), r.params.space!, body(r))));
+  app.post('/users', { schema: S.createUser }, async (r, reply) => reply.code(201).send(await users.createUser(ctx(r), body(r))));
+  app.post<{ Params: Params }>('/spaces/:space/grants', { schema: S.grant }, async (r, reply) => reply.code(201).send(await users.grant(ctx(r), r.params.space!, body(r))));
 }

@@ -3,9 +3,9 @@
  * `policy` (one policy for every type, `Type:policy,…`, or `{Type: policy}`), `prefix`,
  * `prefix_types`, `create_new`, `dry_run`.
  */
-import { assetTypeInfo, CONFLICT_POLICIES, isAssetType, typeFromWireName, type AssetType, type ConflictPolicy } from '../core/asset-types.js';
-import { DomainError } from '../core/errors.js';
-import { ROMA_PREFIX_TYPES, type PolicyMap } from '../core/plan.js';
+import { assetTypeInfo, CONFLICT_POLICIES, isAssetType, typeFromWireName, type AssetType, type ConflictPolicy } from '../../core/asset-types.js';
+import { DomainError } from '../../core/errors.js';
+import { ROMA_PREFIX_TYPES, type PolicyMap } from '../../core/policy.js';
 
 export interface ImportOptions {
   policy: PolicyMap;

@@ -1,0 +1,92 @@
+/**
+ * The one prepare-and-validate step that dry runs and imports share: plan the package
+ * against the target's state, then work out every body the import would write that the
+ * plan alone cannot vouch for (account overrides applied to package and target accounts).
+ * Whatever would make the writes fail becomes a problem of the plan here, so a dry run that
+ * passes is an import that applies.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { isDomainError } from '../core/errors.js';
+import { sha256Hex } from '../core/json-text.js';
+import { plan as makePlan, type Plan, type PlanProblem, type PlanTargetAsset, type PolicyMap } from '../core/plan.js';
+import { applyAccountOverride } from '../core/secret-fields.js';
+import type { AssetType } from '../core/asset-types.js';
+import type { KeyRing } from '../secrets/key-ring.js';
+import type { AssetWrite, TargetAssetRow } from '../store/asset-batch.js';
+import { getAsset } from '../store/assets.js';
+import type { DB } from '../store/schema.js';
+import { overridesForPlan, toPlanSources, type PreparedImport } from './import-prepare.js';
+
+export interface CheckedImport {
+  plan: Plan;
+  /** Package account bodies with their override applied (sealed), by package id. */
+  overridden: Map<string, { bodyText: string; sha256: string }>;
+  /** Target accounts that only an override changes. */
+  accountWrites: Array<AssetWrite & { revision: number }>;
+}
+
+export interface PlanOptions {
+  policy?: PolicyMap;
+  prefix?: { value: string; types: AssetType[] } | undefined;
+}
+
+export function planFor(prepared: PreparedImport, target: readonly TargetAssetRow[], opts: PlanOptions): Plan {
+  return makePlan({
+    side: prepared.side,
+    source: toPlanSources(prepared),
+    target: target as readonly PlanTargetAsset[], // the same rows: stored types and refs are the registry's
+    policy: opts.policy,
+    prefix: opts.prefix,
+    accountOverrides: overridesForPlan(prepared.overrides),
+  });
+}
+
+/** Applies one override, turning a refusal into a plan problem. */
+function tryOverride(problems: PlanProblem[], who: { sourceId: string; type: AssetType; name: string }, apply: () => unknown): string | undefined {
+  try {
+    return JSON.stringify(apply());
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    problems.push({ code: 'override_invalid', message: e.message, sourceId: who.sourceId, type: who.type, name: who.name });
+    return undefined;
+  }
+}
+
+/**
+ * Plans the import and checks the writes the plan implies. `spaceId` is the existing
+ * target (none when the import creates its space: then there is nothing to read).
+ */
+export async function checkImport(
+  db: Kysely<DB> | Transaction<DB>,
+  keyring: KeyRing,
+  prepared: PreparedImport,
+  state: readonly TargetAssetRow[],
+  spaceId: string | undefined,
+  opts: PlanOptions,
+): Promise<CheckedImport> {
+  const plan = planFor(prepared, state, opts);
+  const overridden: CheckedImport['overridden'] = new Map();
+  const accountWrites: CheckedImport['accountWrites'] = [];
+  if (prepared.overrides.length === 0) return { plan, overridden, accountWrites };
+  const problems: PlanProblem[] = [];
+  const overrides = new Map(prepared.overrides.map((o) => [o.id, o]));
+  const bySource = new Map(prepared.assets.map((a) => [a.sourceId, a]));
+  for (const item of plan.items) {
+    if (!item.overrideFields?.length || (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update')) continue;
+    const a = bySource.get(item.sourceId)!;
+    const o = overrides.get(item.sourceId);
+    if (!o) continue;
+    const text = tryOverride(problems, { sourceId: a.sourceId, type: a.type, name: item.name }, () => applyAccountOverride(a.type, a.body, o.body, keyring, a.name));
+    if (text !== undefined) overridden.set(item.sourceId, { bodyText: text, sha256: sha256Hex(text) });
+  }
+  for (const u of plan.accountUpdates) {
+    const row = spaceId ? await getAsset(db, spaceId, u.targetId) : undefined;
+    const o = overrides.get(u.overrideId);
+    if (!row || !o) continue;
+    const text = tryOverride(problems, { sourceId: u.overrideId, type: u.type, name: u.name }, () => applyAccountOverride(u.type, row.body, o.body, keyring, row.name));
+    if (text === undefined) continue;
+    accountWrites.push({ id: row.id, type: row.type, name: row.name, bodyText: text, content: null, refs: row.refs, sha256: sha256Hex(text), status: row.status, revision: u.targetRevision });
+  }
+  if (problems.length === 0) return { plan, overridden, accountWrites };
+  return { plan: { ...plan, ok: false, problems: [...plan.problems, ...problems] }, overridden, accountWrites };
+}

@@ -1,0 +1,127 @@
+/**
+ * An import, start to end, and its dry run — one path for both. Read and verify the
+ * package; work out the target; plan against the target's state and check every write
+ * (import-check.ts). The dry run stops there and reports. The import does the target,
+ * the plan and the check again inside ONE transaction holding the space's lock, writes
+ * (import-apply.ts), records the audit event and completes the job in that transaction:
+ * any failure leaves the target exactly as before.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { DomainError } from '../core/errors.js';
+import type { ImportRequest } from '../core/transfer-requests.js';
+import type { Plan } from '../core/plan.js';
+import type { Limits } from '../config/config.js';
+import type { KeyRing } from '../secrets/key-ring.js';
+import { recordAudit } from '../store/audit.js';
+import { ConcurrentChangeError, loadTargetState, lockSpace } from '../store/asset-batch.js';
+import type { DB } from '../store/schema.js';
+import { applyPlan } from './import-apply.js';
+import { checkImport } from './import-check.js';
+import { checkPackageFits, prepareImport, type PreparedImport } from './import-prepare.js';
+import { reportOf, type ImportReport } from './import-result.js';
+import { describeTarget, resolveTarget } from './import-target.js';
+import type { ImportStep } from './job-deps.js';
+import type { JobReason } from './job-types.js';
+
+export interface ImportEngine {
+  db: Kysely<DB>;
+  keyring: KeyRing;
+  limits: Limits;
+  /** Fault injection at each step of the transaction (tests only). */
+  faults?: ((step: ImportStep) => void) | undefined;
+}
+
+/** What runs an import: the job it belongs to. */
+export interface ImportRun {
+  jobId: string;
+  author: string;
+  signal: AbortSignal;
+  progress(p: number): void;
+  /** Marks the job SUCCEEDED inside the import's transaction. */
+  complete(trx: Transaction<DB>, report: ImportReport): Promise<void>;
+}
+
+/** The plan's problems as a refusal whose reasons list all of them. */
+export function planRefusal(p: Plan, report: ImportReport): DomainError {
+  const reasons: JobReason[] = p.problems.map((x) => ({ code: `plan.${x.code}`, message: x.message, ...(x.type ? { resource_type: x.type } : {}), ...(x.name ? { resource_name: x.name } : {}) }));
+  const conflictsOnly = p.problems.every((x) => x.code === 'conflict');
+  return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });
+}
+
+const prepare = (engine: ImportEngine, req: ImportRequest): Promise<PreparedImport> =>
+  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions } : {}), overrides: req.overrides });
+
+/** The dry run: everything an import checks, nothing written. */
+export async function dryRunImport(engine: ImportEngine, req: ImportRequest): Promise<ImportReport> {
+  const t0 = performance.now();
+  const target = await describeTarget(engine.db, req.target, req.createNew);
+  // The space's state is loaded while the package is read.
+  const loading = target.space ? loadTargetState(engine.db, target.space.id) : Promise.resolve([]);
+  loading.catch(() => undefined); // awaited below; a read failure must not leave it unhandled
+  const prepared = await prepare(engine, req);
+  try {
+    checkPackageFits(prepared, target.kind);
+    const t1 = performance.now();
+    const state = await loading;
+    const t2 = performance.now();
+    const checked = await checkImport(engine.db, engine.keyring, prepared, state, target.space?.id, req);
+    const t3 = performance.now();
+    const createdSpace = target.create ? { space_id: null, name: target.create.name } : undefined;
+    const report = reportOf(checked.plan, { dryRun: true, spaceId: target.space?.id ?? null, notices: prepared.notices, ...(createdSpace ? { createdSpace } : {}) });
+    return { ...report, timings_ms: { read: Math.round(t1 - t0), load_target: Math.round(t2 - t1), plan: Math.round(t3 - t2) } };
+  } finally {
+    await prepared.close();
+  }
+}
+
+/** The import itself; resolves with its report once the job has completed with it. */
+export async function executeImport(engine: ImportEngine, req: ImportRequest, run: ImportRun): Promise<ImportReport> {
+  const { db } = engine;
+  run.progress(0.02);
+  const t0 = performance.now();
+  // A target that no longer exists is refused before the package is read.
+  await describeTarget(db, req.target, req.createNew);
+  const prepared = await prepare(engine, req);
+  try {
+    run.progress(0.3);
+    run.signal.throwIfAborted();
+    const t1 = performance.now();
+    let refusal: DomainError | undefined;
+    let done: ImportReport | undefined;
+    try {
+      await db.transaction().execute(async (trx) => {
+        const target = await resolveTarget(trx, req.target, req.createNew, run.author);
+        engine.faults?.('target');
+        checkPackageFits(prepared, target.space.kind);
+        await lockSpace(trx, target.space.id);
+        const state = await loadTargetState(trx, target.space.id);
+        const checked = await checkImport(trx, engine.keyring, prepared, state, target.space.id, req);
+        const p = checked.plan;
+        const t2 = performance.now();
+        engine.faults?.('plan');
+        run.progress(0.4);
+        const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
+        if (!p.ok) {
+          refusal = planRefusal(p, reportOf(p, { dryRun: false, spaceId: target.space.id, notices: prepared.notices }));
+          throw refusal;
+        }
+        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(0.4 + 0.55 * f), fault: engine.faults });
+        const report = reportOf(p, { dryRun: false, spaceId: target.space.id, newIds, notices: prepared.notices, createdSpace });
+        report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
+        await recordAudit(trx, { actor: run.author, action: 'import.apply', org_id: target.space.org_id, space_id: target.space.id, job_id: run.jobId, details: { summary: p.summary, created_space: createdSpace } });
+        engine.faults?.('audit');
+        await trx.updateTable('jobs').set({ space_id: target.space.id }).where('id', '=', run.jobId).execute();
+        run.signal.throwIfAborted();
+        await run.complete(trx, report);
+        engine.faults?.('complete');
+        done = report;
+      });
+    } catch (e) {
+      if (e instanceof ConcurrentChangeError) throw new DomainError('conflict', 'Assets of the target changed while the import ran; nothing was written. Run the import again.');
+      throw refusal ?? e;
+    }
+    return done!;
+  } finally {
+    await prepared.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Import use cases, shared by every front door: `startImport` (a job, or the plan of a dry
+ * run) and `runImportNow` (the same import, run by the calling request, which answers when
+ * it has ended). Requests are core-typed (core/transfer-requests.ts); each door parses its
+ * own wire options into one and renders the result.
+ */
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { DomainError } from '../core/errors.js';
+import { newId32 } from '../core/ids.js';
+import { isSpaceTarget, isVersionTarget, type ImportRequest } from '../core/transfer-requests.js';
+import { JOB_KINDS } from '../jobs/handlers.js';
+import { executeImport, dryRunImport, type ImportEngine } from '../jobs/import-run.js';
+import { importParams } from '../jobs/import-job.js';
+import type { ImportReport } from '../jobs/import-result.js';
+import type { JobRow } from '../jobs/job-types.js';
+import { enqueueJob, getJob } from '../jobs/queue.js';
+import { runClaimedJob } from '../jobs/run-job.js';
+import type { JobContext } from '../jobs/worker.js';
+import { deleteBlob } from '../store/blobs.js';
+import { findApi, findProject, findVersion } from '../store/spaces.js';
+import { administeredOrg, requireSpaceAccess, spaceWithAccess, visibleOrg } from './access.js';
+import type { ServiceContext } from './context.js';
+
+export type ImportStart = { dryRun: true; report: ImportReport } | { dryRun: false; job: JobRow };
+
+const engineOf = (ctx: ServiceContext): ImportEngine => ({ db: ctx.db, keyring: ctx.keyring, limits: ctx.config.limits });
+
+/**
+ * Checks that the caller may import into the target; resolves the org. An existing space
+ * needs write permission (W); creating a version or project needs the org admin role.
+ */
+async function authorizeImport(ctx: ServiceContext, req: ImportRequest): Promise<{ orgId: string; spaceId: string | null }> {
+  const t = req.target;
+  if (isSpaceTarget(t)) {
+    const space = await spaceWithAccess(ctx.db, ctx.principal, t.spaceId, 'W');
+    return { orgId: space.org_id, spaceId: space.id };
+  }
+  const org = await visibleOrg(ctx.db, ctx.principal, t.orgId);
+  if (isVersionTarget(t)) {
+    const api = await findApi(ctx.db, org.id, t.apiName);
+    if (!api) throw new DomainError('not_found', `API '${t.apiName}' was not found in org '${org.name}'.`, { resource: 'api' });
+    const v = await findVersion(ctx.db, api.id, t.version);
+    if (v && !req.createNew) return { orgId: org.id, spaceId: (await requireSpaceAccess(ctx.db, ctx.principal, v, 'W', `${t.apiName}/${t.version}`)).id };
+    await administeredOrg(ctx.db, ctx.principal, org.id);
+    return { orgId: org.id, spaceId: v?.id ?? null };
+  }
+  const p = await findProject(ctx.db, org.id, t.projectSpace, t.project);
+  await administeredOrg(ctx.db, ctx.principal, org.id);
+  return { orgId: org.id, spaceId: p?.id ?? null };
+}
+
+/** The request with the org as resolved (a door may name it by name or id). */
+const withOrg = (req: ImportRequest, orgId: string): ImportRequest => (isSpaceTarget(req.target) ? req : { ...req, target: { ...req.target, orgId } });
+
+const blobsOf = (req: ImportRequest): string[] => [req.package, req.expressions].flatMap((z) => (z && 'blobId' in z ? [z.blobId] : []));
+
+async function dropBlobs(ctx: ServiceContext, req: ImportRequest): Promise<void> {
+  for (const b of blobsOf(req)) await deleteBlob(ctx.db, b).catch(() => undefined);
+}
+
+function packageBlob(req: ImportRequest): string {
+  if (!('blobId' in req.package)) throw new DomainError('invalid_request', 'An import needs its package stored; only a dry run can read it in place.');
+  return req.package.blobId;
+}
+
+/**
+ * Starts an import (a job that runs on any worker), or answers the plan of a dry run. The
+ * request's blobs become the job's, or are removed when it is refused or only planned.
+ */
+export async function startImport(ctx: ServiceContext, req: ImportRequest): Promise<ImportStart> {
+  try {
+    const { orgId, spaceId } = await authorizeImport(ctx, req);
+    const request = withOrg(req, orgId);
+    if (request.dryRun) {
+      try {
+        return { dryRun: true, report: await dryRunImport(engineOf(ctx), request) };
+      } finally {
+        await dropBlobs(ctx, request);
+      }
+    }
+    const job = await enqueueJob(ctx.db, {
+      id: newId32(),
+      kind: JOB_KINDS.import,
+      userId: ctx.principal.userId,
+      orgId,
+      spaceId,
+      params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
+      assetJob: true,
+      inputBlobId: packageBlob(request),
+      maxAttempts: ctx.config.jobMaxAttempts,
+    });
+    return { dryRun: false, job };
+  } catch (e) {
+    await dropBlobs(ctx, req);
+    throw e;
+  }
+}
+
+/** How often a synchronous import looks at a job a worker took over. */
+const WAIT_POLL_MS = 250;
+
+/**
+ * Runs the import in this request and answers when it has ended: the job is created
+ * already claimed by this process, so it counts against the one-running-job rule, shows in
+ * the job views, and is taken over by a worker if this process dies. A client that goes
+ * away does not stop it. Resolves with the job and its report; a refused import throws the
+ * refusal (the job is FAILED with its reasons).
+ */
+export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts: { signal?: AbortSignal } = {}): Promise<{ job: JobRow | null; report: ImportReport }> {
+  if (req.dryRun) {
+    const started = await startImport(ctx, req);
+    return { job: null, report: started.dryRun ? started.report : (started.job.result as ImportReport) };
+  }
+  const workerId = `${hostname()}:${process.pid}:now:${newId32().slice(0, 8)}`;
+  const leaseMs = ctx.config.jobLeaseSeconds * 1000;
+  let job: JobRow;
+  let request: ImportRequest;
+  try {
+    const { orgId, spaceId } = await authorizeImport(ctx, req);
+    request = withOrg(req, orgId);
+    job = await enqueueJob(ctx.db, {
+      id: newId32(),
+      kind: JOB_KINDS.import,
+      userId: ctx.principal.userId,
+      orgId,
+      spaceId,
+      params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
+      assetJob: true,
+      inputBlobId: packageBlob(request),
+      maxAttempts: ctx.config.jobMaxAttempts,
+      claimedBy: { workerId, leaseMs },
+    });
+  } catch (e) {
+    await dropBlobs(ctx, req);
+    throw e;
+  }
+  const engine = engineOf(ctx);
+  const run = async (jc: JobContext) => {
+    try {
+      await executeImport(engine, request, { jobId: jc.job.id, author: ctx.principal.name, signal: jc.signal, progress: jc.progress, complete: (trx, report) => jc.complete(trx, report) });
+    } catch (e) {
+      if (e instanceof DomainError) await dropBlobs(ctx, request);
+      throw e;
+    }
+    await dropBlobs(ctx, request);
+    return undefined;
+  };
+  const logger = ctx.logger ?? pino({ level: 'silent' });
+  const { outcome, error } = await runClaimedJob({ db: ctx.db, logger, leaseMs, workerId, handlers: new Map([[JOB_KINDS.import, run]]) }, job);
+  if (outcome === 'FAILED' && error instanceof DomainError) throw error;
+  const final = outcome === 'SUCCEEDED' ? await getJob(ctx.db, job.id) : await waitForJob(ctx, job.id, opts.signal);
+  if (final?.state === 'SUCCEEDED') return { job: final, report: final.result as ImportReport };
+  // Not a refusal: the job crashed (or its worker died) and was given up.
+  const reasons = final?.reasons ?? [];
+  throw new DomainError('internal', reasons.map((r) => r.message).join(' ') || 'The import failed; see the server log.', { reasons, job_id: job.id });
+}
+
+/** Waits for a job a worker now runs (this process lost it, or it crashed and is retried). */
+async function waitForJob(ctx: ServiceContext, id: string, signal: AbortSignal | undefined): Promise<JobRow | undefined> {
+  for (;;) {
+    const j = await getJob(ctx.db, id);
+    if (!j || j.state === 'SUCCEEDED' || j.state === 'FAILED' || j.state === 'CANCELLED') return j;
+    if (signal?.aborted) throw new DomainError('unavailable', `The import is still running as job ${id}; it completes or rolls back whole.`, { job_id: id });
+    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+  }
+}
