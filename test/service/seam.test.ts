@@ -4,6 +4,7 @@
  * the synchronous import, export closures, and archives taken once.
  */
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { DomainError } from '../../src/core/errors.js';
@@ -42,7 +43,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.drop());
 
-const stored = async (zip: Buffer) => ({ blobId: (await writeBlob(ctx.db, [zip], { maxBytes: 1 << 30 })).id });
+const stored = async (zip: Buffer) => ({ blobId: (await writeBlob(ctx.db, Readable.from([zip]), { maxBytes: 1 << 30 })).id });
 const request = (over: Partial<ImportRequest> & Pick<ImportRequest, 'target' | 'package'>): ImportRequest => ({ policy: {}, createNew: false, dryRun: false, overrides: [], ...over });
 const newOrg = async () => (await createOrg(ctx, `org${++n}`)).id;
 const versionPackage = () => buildPackage('api_version', [{ type: 'Pipeline', name: 'p1', body: { v: 1 } }, { type: 'Task', name: 't1', refs: [{ type: 'Pipeline', name: 'p1' }] }]);
