@@ -51,20 +51,20 @@ export const DEFAULT_SECRET_FIELDS: readonly string[] = [
 const info = (i: AssetTypeInfo): AssetTypeInfo => Object.freeze(i);
 
 const REGISTRY: Readonly<Record<AssetType, AssetTypeInfo>> = Object.freeze({
-  application: info({ type: 'application', side: 'roma', wireNames: ['application', 'app'], content: 'json', secretFields: [], refersTo: [], conflictDefault: 'fail', tier: 0 }),
+  application: info({ type: 'application', side: 'roma', wireNames: ['application', 'app'], content: 'json', secretFields: [], refersTo: [], conflictDefault: 'overwrite', tier: 0 }),
   datasource: info({ type: 'datasource', side: 'roma', wireNames: ['datasource'], content: 'json', secretFields: DEFAULT_SECRET_FIELDS, refersTo: ['application'], conflictDefault: 'keep', tier: 1 }),
   api: info({ type: 'api', side: 'roma', wireNames: ['api'], content: 'json', secretFields: [], refersTo: ['application', 'datasource', 'function'], conflictDefault: 'overwrite', tier: 2 }),
   function: info({ type: 'function', side: 'roma', wireNames: ['function'], content: 'json', secretFields: [], refersTo: ['application'], conflictDefault: 'overwrite', tier: 1 }),
   topic: info({ type: 'topic', side: 'roma', wireNames: ['topic'], content: 'json', secretFields: [], refersTo: ['application'], conflictDefault: 'overwrite', tier: 1 }),
   product: info({ type: 'product', side: 'roma', wireNames: ['product'], content: 'json', secretFields: [], refersTo: ['application', 'api'], conflictDefault: 'overwrite', tier: 3 }),
-  task: info({ type: 'task', side: 'roma', wireNames: ['task'], content: 'json', secretFields: [], refersTo: ['datasource'], conflictDefault: 'fail', tier: 2 }),
+  task: info({ type: 'task', side: 'roma', wireNames: ['task'], content: 'json', secretFields: [], refersTo: ['datasource'], conflictDefault: 'overwrite', tier: 2 }),
   Account: info({ type: 'Account', side: 'snaplogic', wireNames: ['Account'], overwriteTypeName: 'Account', content: 'json', secretFields: DEFAULT_SECRET_FIELDS, refersTo: [], conflictDefault: 'keep', tier: 0 }),
-  File: info({ type: 'File', side: 'snaplogic', wireNames: ['File'], overwriteTypeName: 'File', content: 'binary', secretFields: [], refersTo: [], conflictDefault: 'keep', tier: 0 }),
+  File: info({ type: 'File', side: 'snaplogic', wireNames: ['File'], overwriteTypeName: 'File', content: 'binary', secretFields: [], refersTo: [], conflictDefault: 'overwrite', tier: 0 }),
   Expression: info({ type: 'Expression', side: 'snaplogic', wireNames: ['Expression', 'expr'], content: 'binary', secretFields: [], refersTo: [], conflictDefault: 'overwrite', tier: 0 }),
-  Pipeline: info({ type: 'Pipeline', side: 'snaplogic', wireNames: ['Pipeline'], overwriteTypeName: 'Pipeline', content: 'json', secretFields: [], refersTo: ['Account', 'Pipeline', 'File', 'Expression'], conflictDefault: 'keep', tier: 1 }),
-  Task: info({ type: 'Task', side: 'snaplogic', wireNames: ['Task', 'Job'], overwriteTypeName: 'Job', content: 'json', secretFields: [], refersTo: ['Pipeline'], conflictDefault: 'keep', tier: 2 }),
+  Pipeline: info({ type: 'Pipeline', side: 'snaplogic', wireNames: ['Pipeline'], overwriteTypeName: 'Pipeline', content: 'json', secretFields: [], refersTo: ['Account', 'Pipeline', 'File', 'Expression'], conflictDefault: 'overwrite', tier: 1 }),
+  Task: info({ type: 'Task', side: 'snaplogic', wireNames: ['Task', 'Job'], overwriteTypeName: 'Job', content: 'json', secretFields: [], refersTo: ['Pipeline'], conflictDefault: 'overwrite', tier: 2 }),
   Policy: info({ type: 'Policy', side: 'snaplogic', wireNames: ['Policy'], overwriteTypeName: 'Policy', content: 'json', secretFields: [], refersTo: [], conflictDefault: 'overwrite', tier: 0 }),
-  Flow: info({ type: 'Flow', side: 'snaplogic', wireNames: ['Flow', 'Flows'], overwriteTypeName: 'Flows', content: 'json', secretFields: [], refersTo: ['Pipeline', 'Account'], conflictDefault: 'keep', tier: 2 }),
+  Flow: info({ type: 'Flow', side: 'snaplogic', wireNames: ['Flow', 'Flows'], overwriteTypeName: 'Flows', content: 'json', secretFields: [], refersTo: ['Pipeline', 'Account'], conflictDefault: 'overwrite', tier: 2 }),
 });
 
 export const isAssetType = (s: string): s is AssetType => Object.prototype.hasOwnProperty.call(REGISTRY, s);

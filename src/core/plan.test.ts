@@ -159,15 +159,14 @@ describe('plan: policy × situation', () => {
     expect(plan(sl(source, target, { policy: { Pipeline: 'fail' } })).items[0]?.action).toBe('unchanged');
   });
 
-  it('a missing policy falls back to the registry default (Pipeline: keep, application: fail)', () => {
-    const r = plan(situation('different', 'keep'));
+  it('a missing policy falls back to the registry default (Pipeline: overwrite, Account and datasource: keep)', () => {
     const noPolicy = plan({ ...situation('different', 'keep'), policy: undefined });
-    expect(noPolicy.items[0]?.action).toBe('keep');
-    expect(r.items[0]?.action).toBe('keep');
+    expect(noPolicy.items[0]?.action).toBe('update');
     const app = plan(roma([src('application', 'a')], [tgt('application', 'a', { sha256: 'x' })]));
-    expect(app.items[0]?.action).toBe('conflict');
-    expect(app.items[0]?.blocking).toBe(true);
-    expect(policyFor({}, 'application')).toBe('fail');
+    expect(app.items[0]?.action).toBe('update');
+    const ds = plan(roma([src('datasource', 'd')], [tgt('datasource', 'd', { sha256: 'x' })]));
+    expect(ds.items[0]?.action).toBe('keep');
+    expect(policyFor({}, 'Account')).toBe('keep');
   });
 
   it('re-importing the same package is all unchanged under fail, keep and overwrite; all failed under skip', () => {

@@ -12,9 +12,13 @@ describe('policyFor', () => {
     expect(policyFor({ policy: {} }, type)).toBe(assetTypeInfo(type).conflictDefault);
   });
 
-  it('concrete registry defaults', () => {
-    expect(policyFor({}, 'application')).toBe('fail');
-    expect(policyFor({}, 'task')).toBe('fail');
+  it('concrete registry defaults: a promotion replaces changed work, each environment keeps its credentials', () => {
+    expect(policyFor({}, 'application')).toBe('overwrite');
+    expect(policyFor({}, 'task')).toBe('overwrite');
+    expect(policyFor({}, 'Pipeline')).toBe('overwrite');
+    expect(policyFor({}, 'Task')).toBe('overwrite');
+    expect(policyFor({}, 'File')).toBe('overwrite');
+    expect(policyFor({}, 'Flow')).toBe('overwrite');
     expect(policyFor({}, 'datasource')).toBe('keep');
     expect(policyFor({}, 'Account')).toBe('keep');
     expect(policyFor({}, 'Policy')).toBe('overwrite');

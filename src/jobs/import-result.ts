@@ -1,4 +1,5 @@
 /** What an import (or its dry run) reports: per-asset outcomes, warnings, problems. */
+import type { ConflictPolicy } from '../core/asset-types.js';
 import type { Plan, PlanAction, PlanSummary } from '../core/plan.js';
 
 export interface ImportOutcome {
@@ -21,6 +22,8 @@ export interface ImportReport {
   space_id: string | null;
   /** A space this import created (create_new, or a version or project that did not exist); a dry run names the one it would create (space_id null). */
   created_space?: { space_id: string | null; name: string } | null;
+  /** The conflict policy applied to each asset type of the space's side. */
+  policies: Record<string, ConflictPolicy>;
   summary: PlanSummary;
   items: ImportOutcome[];
   warnings: Array<{ code: string; message: string; source_id?: string; type?: string; name?: string; fields?: string[] }>;
@@ -30,7 +33,7 @@ export interface ImportReport {
   timings_ms?: Record<string, number>;
 }
 
-export function reportOf(plan: Plan, opts: { dryRun: boolean; spaceId: string | null; newIds?: ReadonlyMap<string, string>; notices?: ImportReport['warnings']; createdSpace?: ImportReport['created_space'] }): ImportReport {
+export function reportOf(plan: Plan, opts: { policies: Record<string, ConflictPolicy>; dryRun: boolean; spaceId: string | null; newIds?: ReadonlyMap<string, string>; notices?: ImportReport['warnings']; createdSpace?: ImportReport['created_space'] }): ImportReport {
   const items: ImportOutcome[] = plan.items.map((i) => ({
     source_id: i.sourceId,
     asset_id: opts.newIds?.get(i.sourceId) ?? i.targetId ?? null,
@@ -47,6 +50,7 @@ export function reportOf(plan: Plan, opts: { dryRun: boolean; spaceId: string | 
     dry_run: opts.dryRun,
     space_id: opts.spaceId,
     ...(opts.createdSpace !== undefined ? { created_space: opts.createdSpace } : {}),
+    policies: opts.policies,
     summary: plan.summary,
     items,
     warnings: [

@@ -10,6 +10,8 @@ import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import type { ImportRequest } from '../core/transfer-requests.js';
 import type { Plan } from '../core/plan.js';
+import { policyFor } from '../core/policy.js';
+import { typesOfSide, type ConflictPolicy } from '../core/asset-types.js';
 import type { Limits } from '../config/config.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import { recordAudit } from '../store/audit.js';
@@ -48,6 +50,9 @@ export function planRefusal(p: Plan, report: ImportReport): DomainError {
   return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });
 }
 
+/** The policy the import applies to each type of the package's side. */
+const policiesOf = (req: ImportRequest, side: PreparedImport['side']): Record<string, ConflictPolicy> => Object.fromEntries(typesOfSide(side).map((t) => [t, policyFor(req, t)]));
+
 const prepare = (engine: ImportEngine, req: ImportRequest): Promise<PreparedImport> =>
   prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions } : {}), overrides: req.overrides });
 
@@ -67,7 +72,7 @@ export async function dryRunImport(engine: ImportEngine, req: ImportRequest): Pr
     const checked = await checkImport(engine.db, engine.keyring, prepared, state, target.space?.id, req);
     const t3 = performance.now();
     const createdSpace = target.create ? { space_id: null, name: target.create.name } : undefined;
-    const report = reportOf(checked.plan, { dryRun: true, spaceId: target.space?.id ?? null, notices: prepared.notices, ...(createdSpace ? { createdSpace } : {}) });
+    const report = reportOf(checked.plan, { policies: policiesOf(req, prepared.side), dryRun: true, spaceId: target.space?.id ?? null, notices: prepared.notices, ...(createdSpace ? { createdSpace } : {}) });
     return { ...report, timings_ms: { read: Math.round(t1 - t0), load_target: Math.round(t2 - t1), plan: Math.round(t3 - t2) } };
   } finally {
     await prepared.close();
@@ -102,11 +107,11 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
         run.progress(0.4);
         const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
         if (!p.ok) {
-          refusal = planRefusal(p, reportOf(p, { dryRun: false, spaceId: target.space.id, notices: prepared.notices }));
+          refusal = planRefusal(p, reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, notices: prepared.notices }));
           throw refusal;
         }
         const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(0.4 + 0.55 * f), fault: engine.faults });
-        const report = reportOf(p, { dryRun: false, spaceId: target.space.id, newIds, notices: prepared.notices, createdSpace });
+        const report = reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, newIds, notices: prepared.notices, createdSpace });
         report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
         await recordAudit(trx, { actor: run.author, action: 'import.apply', org_id: target.space.org_id, space_id: target.space.id, job_id: run.jobId, details: { summary: p.summary, created_space: createdSpace } });
         engine.faults?.('audit');

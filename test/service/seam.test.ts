@@ -124,6 +124,21 @@ describe('import targets', () => {
   });
 });
 
+describe('default policies', () => {
+  it('a promotion replaces changed work and keeps each environment\'s accounts; the plan shows the policies', async () => {
+    const org = await newOrg();
+    await createApi(ctx, org, 'orders');
+    const v = await createVersion(ctx, org, 'orders', '1.0');
+    await createAsset(ctx, v.space_id, { type: 'Pipeline', name: 'p1', body: { v: 'old' } });
+    await createAsset(ctx, v.space_id, { type: 'Account', name: 'db', body: { property_map: { settings: { user: { value: 'prod' } } } } });
+    const pkg = await buildPackage('api_version', [{ type: 'Pipeline', name: 'p1', body: { v: 'new' } }, { type: 'Account', name: 'db', body: { property_map: { settings: { user: { value: 'dev' } } } } }]);
+    const plan = await startImport(ctx, request({ target: { spaceId: v.space_id }, dryRun: true, package: { buffer: pkg } }));
+    const report = plan.dryRun ? plan.report : undefined;
+    expect(report?.policies).toMatchObject({ Pipeline: 'overwrite', Task: 'overwrite', File: 'overwrite', Flow: 'overwrite', Policy: 'overwrite', Account: 'keep' });
+    expect(Object.fromEntries(report!.items.map((i) => [i.name, i.action]))).toEqual({ p1: 'update', db: 'keep' });
+  });
+});
+
 describe('runImportNow', () => {
   it('runs the import as a job of the caller, SUCCEEDED when it answers', async () => {
     const org = await newOrg();
