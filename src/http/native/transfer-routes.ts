@@ -61,14 +61,16 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
       await up.discard();
       throw e;
     }
+    let started: imports.ImportStart;
     try {
-      const started = await imports.startImport(ctx(r), req);
-      if (started.dryRun) return await reply.code(200).send(started.report);
-      queued(started.job);
-      return await reply.code(202).header('location', `/api/v1/jobs/${started.job.id}`).send({ job_id: started.job.id });
+      started = await imports.startImport(ctx(r), req);
     } finally {
+      // Removed before answering: a client that sees the answer finds nothing left behind.
       await up.discardLocal();
     }
+    if (started.dryRun) return reply.code(200).send(started.report);
+    queued(started.job);
+    return reply.code(202).header('location', `/api/v1/jobs/${started.job.id}`).send({ job_id: started.job.id });
   });
 
   app.post<{ Params: Params; Body: { asset_ids?: string[]; types?: string[]; with_dependencies?: boolean } | null }>('/spaces/:space/exports', { schema: S.exports }, async (r, reply) => {
