@@ -125,7 +125,9 @@ export type PlanProblemCode =
   | 'override_duplicate'
   | 'override_fields'
   /** An override that can't be applied to its account (shape or class differs); found when the writes are checked. */
-  | 'override_invalid';
+  | 'override_invalid'
+  /** More assets of the limited types than the import allows (found when the writes are checked). */
+  | 'too_many_assets';
 
 export interface PlanProblem {
   code: PlanProblemCode;

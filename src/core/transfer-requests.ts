@@ -41,6 +41,8 @@ export interface ImportRequest {
   package: PackageSource;
   /** A ZIP of `.expr` files added to the target (SnapLogic `file_expr`). */
   expressions?: PackageSource;
+  /** At most `max` package assets of these types (ROMA: 100 applications and tasks per job). */
+  limit?: { types: AssetType[]; max: number };
 }
 
 export interface ExportRequest {
@@ -58,3 +60,11 @@ export interface ExportRequest {
 export const isSpaceTarget = (t: ImportTargetRef): t is { spaceId: string } => 'spaceId' in t;
 export const isVersionTarget = (t: ImportTargetRef): t is { orgId: string; apiName: string; version: string } => 'apiName' in t;
 export const isProjectTarget = (t: ImportTargetRef): t is { orgId: string; projectSpace: string; project: string } => 'projectSpace' in t;
+
+export interface DeleteRequest {
+  spaceId: string;
+  /** The assets to delete (ids). */
+  assetIds: string[];
+  /** Also delete what the selected applications own (the assets that refer to them). */
+  withOwned?: boolean;
+}

@@ -1,6 +1,7 @@
 /**
- * The HTTP application: the front doors over one set of services — today the native
- * /api/v1 door — plus operations endpoints. Each door is a plugin with its own
+ * The HTTP application: the front doors over one set of services — the native /api/v1
+ * door, and the ROMA asset API door (/v2, with its IAM-style token service /v3/auth/tokens) —
+ * plus operations endpoints. Each door is a plugin with its own
  * authentication, error catalogue and error and not-found handlers; anything outside them
  * (operations endpoints, unknown paths) speaks problem+json.
  */
@@ -14,6 +15,8 @@ import type { Database } from '../store/database.js';
 import type { Metrics } from './metrics.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { nativeDoor } from './native/routes.js';
+import { romaDoor } from './roma/routes.js';
+import { iamRoutes } from './roma/iam-routes.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
 
@@ -60,5 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerOpsRoutes(app, deps.database, metrics);
   await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });
+  await app.register(async (door) => romaDoor(door, { ...deps, routes }), { prefix: '/v2' });
+  await app.register(async (door) => iamRoutes(door, deps));
   return app;
 }

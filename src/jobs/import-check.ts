@@ -28,6 +28,7 @@ export interface CheckedImport {
 export interface PlanOptions {
   policy?: PolicyMap;
   prefix?: { value: string; types: AssetType[] } | undefined;
+  limit?: { types: AssetType[]; max: number } | undefined;
 }
 
 export function planFor(prepared: PreparedImport, target: readonly TargetAssetRow[], opts: PlanOptions): Plan {
@@ -67,8 +68,13 @@ export async function checkImport(
   const plan = planFor(prepared, state, opts);
   const overridden: CheckedImport['overridden'] = new Map();
   const accountWrites: CheckedImport['accountWrites'] = [];
-  if (prepared.overrides.length === 0) return { plan, overridden, accountWrites };
   const problems: PlanProblem[] = [];
+  if (opts.limit) {
+    const { types, max } = opts.limit;
+    const n = plan.items.filter((i) => types.includes(i.type)).length;
+    if (n > max) problems.push({ code: 'too_many_assets', message: `The package holds ${n} assets of the types ${types.join(', ')}; one import takes at most ${max}.` });
+  }
+  if (prepared.overrides.length === 0) return withProblems(plan, problems, overridden, accountWrites);
   const overrides = new Map(prepared.overrides.map((o) => [o.id, o]));
   const bySource = new Map(prepared.assets.map((a) => [a.sourceId, a]));
   for (const item of plan.items) {
@@ -87,6 +93,10 @@ export async function checkImport(
     if (text === undefined) continue;
     accountWrites.push({ id: row.id, type: row.type, name: row.name, bodyText: text, content: null, refs: row.refs, sha256: sha256Hex(text), status: row.status, revision: u.targetRevision });
   }
+  return withProblems(plan, problems, overridden, accountWrites);
+}
+
+function withProblems(plan: Plan, problems: PlanProblem[], overridden: CheckedImport['overridden'], accountWrites: CheckedImport['accountWrites']): CheckedImport {
   if (problems.length === 0) return { plan, overridden, accountWrites };
   return { plan: { ...plan, ok: false, problems: [...plan.problems, ...problems] }, overridden, accountWrites };
 }

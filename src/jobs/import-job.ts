@@ -24,6 +24,7 @@ export interface ImportParams {
   /** The account overrides, sealed with the key ring: they may hold plain-text secrets. */
   accounts_sealed?: string;
   expressions_blob_id?: string;
+  limit?: { types: AssetType[]; max: number };
   /** Who asked (for revisions and the audit trail). */
   author: string;
 }
@@ -37,6 +38,7 @@ export function importParams(keyring: KeyRing, req: ImportRequest, author: strin
     create_new: req.createNew,
     ...(req.overrides.length ? { accounts_sealed: keyring.encrypt(JSON.stringify(req.overrides.map((o) => o.body))) } : {}),
     ...(req.expressions && 'blobId' in req.expressions ? { expressions_blob_id: req.expressions.blobId } : {}),
+    ...(req.limit ? { limit: req.limit } : {}),
     author,
   };
 }
@@ -61,6 +63,7 @@ export function requestOfJob(keyring: KeyRing, job: JobRow): ImportRequest {
     overrides,
     package: { blobId: job.input_blob_id },
     ...(p.expressions_blob_id ? { expressions: { blobId: p.expressions_blob_id } } : {}),
+    ...(p.limit ? { limit: p.limit } : {}),
   };
 }
 

@@ -58,15 +58,17 @@ export async function jobArchive(ctx: ServiceContext, jobId: string): Promise<Ar
 
 /**
  * An export's archive by its id (the finished job's `archive_id`). With `once`, the archive
- * is marked taken as it is handed out, and a second take is refused (the ROMA download).
+ * is marked taken as it is handed out, and a second take is refused (the ROMA download);
+ * with `spaceId`, an archive of another space is not found.
  */
-export async function takeArchive(ctx: ServiceContext, archiveId: string, opts: { once: boolean }): Promise<Archive> {
+export async function takeArchive(ctx: ServiceContext, archiveId: string, opts: { once: boolean; spaceId?: string }): Promise<Archive> {
   const notFound = () => new DomainError('not_found', `Archive '${archiveId}' was not found.`, { resource: 'archive' });
   const row = isId32(archiveId) ? await ctx.db.selectFrom('jobs').select('id').where('output_blob_id', '=', archiveId).executeTakeFirst() : undefined;
   if (!row) throw notFound();
   const job = await visibleJob(ctx, row.id).catch(() => {
     throw notFound();
   });
+  if (opts.spaceId !== undefined && job.space_id !== opts.spaceId) throw notFound();
   if (opts.once) {
     const taken = await ctx.db.updateTable('jobs').set({ archive_taken_at: new Date() }).where('id', '=', job.id).where('archive_taken_at', 'is', null).returning('id').executeTakeFirst();
     if (!taken) throw new DomainError('not_found', `Archive '${archiveId}' was already downloaded; an archive can be downloaded once.`, { resource: 'archive' });

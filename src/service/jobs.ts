@@ -1,6 +1,8 @@
-/** Job use cases shared by every front door: see a job, cancel it, undo an import. */
+/** Job use cases shared by every front door: see a job, cancel it, undo an import, delete assets. */
 import { DomainError } from '../core/errors.js';
-import { isId32 } from '../core/ids.js';
+import { isAssetId, isId32 } from '../core/ids.js';
+import type { DeleteRequest } from '../core/transfer-requests.js';
+import type { DeleteParams } from '../jobs/delete-job.js';
 import { JOB_KINDS } from '../jobs/handlers.js';
 import type { JobRow } from '../jobs/job-types.js';
 import { cancelQueuedJob, enqueueJob, getJob } from '../jobs/queue.js';
@@ -43,4 +45,12 @@ export async function startUndo(ctx: ServiceContext, jobId: string): Promise<Job
   const space = await spaceWithAccess(ctx.db, ctx.principal, imp.space_id, 'W');
   const params: UndoParams = { import_job_id: imp.id, author: ctx.principal.name };
   return enqueueJob(ctx.db, { kind: JOB_KINDS.undo, userId: ctx.principal.userId, orgId: space.org_id, spaceId: space.id, params: params as unknown as Record<string, unknown>, assetJob: true, maxAttempts: ctx.config.jobMaxAttempts });
+}
+
+/** Starts a delete job (write permission on the space). */
+export async function startDelete(ctx: ServiceContext, req: DeleteRequest): Promise<JobRow> {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, req.spaceId, 'W');
+  if (!req.assetIds.every(isAssetId)) throw new DomainError('invalid_request', 'asset ids are 24 hex characters.', { field: 'asset_ids' });
+  const params: DeleteParams = { space_id: space.id, asset_ids: [...new Set(req.assetIds)], ...(req.withOwned ? { with_owned: true } : {}), author: ctx.principal.name };
+  return enqueueJob(ctx.db, { kind: JOB_KINDS.delete, userId: ctx.principal.userId, orgId: space.org_id, spaceId: space.id, params: params as unknown as Record<string, unknown>, assetJob: true, maxAttempts: ctx.config.jobMaxAttempts });
 }

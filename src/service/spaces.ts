@@ -147,3 +147,10 @@ export async function listSpaces(ctx: ServiceContext, filter: { org?: string; ki
 export async function writableSpace(ctx: ServiceContext, spaceId: string): Promise<SpaceOut> {
   return spaceView(await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'W'));
 }
+
+/** An instance of an org the caller may see, by the ids a ROMA path carries; otherwise not found. */
+export async function instanceOfOrg(ctx: ServiceContext, orgId: string, spaceId: string): Promise<SpaceOut> {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R').catch(() => undefined);
+  if (!space || space.kind !== 'instance' || space.org_id !== orgId) throw spaceNotFound(spaceId);
+  return spaceView(space);
+}

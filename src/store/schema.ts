@@ -7,7 +7,7 @@ type Json<T = unknown> = ColumnType<T, string, string>;
 export interface OrgsTable { id: string; name: string; created_at: Timestamp }
 export interface UsersTable { id: string; name: string; password_hash: string; is_admin: Generated<boolean>; locked: Generated<boolean>; created_at: Timestamp }
 export interface OrgRolesTable { org_id: string; user_id: string; role: 'admin' | 'member' }
-export interface TokensTable { token_hash: string; user_id: string; expires_at: Timestamp; created_at: Timestamp }
+export interface TokensTable { token_hash: string; user_id: string; org_id: string | null; expires_at: Timestamp; created_at: Timestamp }
 export interface AccessKeysTable { access_key: string; user_id: string; secret_enc: string; created_at: Timestamp }
 export interface ApisTable { id: string; org_id: string; name: string; created_at: Timestamp }
 export type SpaceKind = 'instance' | 'api_version' | 'project';

@@ -1,8 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { DB } from './schema.js';
 
-export const insertToken = (db: Kysely<DB>, t: { token_hash: string; user_id: string; expires_at: Date }): Promise<unknown> =>
-  db.insertInto('tokens').values(t).execute();
+export const insertToken = (db: Kysely<DB>, t: { token_hash: string; user_id: string; expires_at: Date; org_id?: string | null }): Promise<unknown> =>
+  db.insertInto('tokens').values({ ...t, org_id: t.org_id ?? null }).execute();
+
+/** A live token's user and the org it is scoped to (null: not scoped), or undefined. */
+export async function tokenScope(db: Kysely<DB>, tokenHash: string, now: Date): Promise<{ user_id: string; org_id: string | null } | undefined> {
+  return db.selectFrom('tokens').select(['user_id', 'org_id']).where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
+}
 
 /** The user id of a live token, or undefined. */
 export async function userIdOfToken(db: Kysely<DB>, tokenHash: string, now: Date): Promise<string | undefined> {

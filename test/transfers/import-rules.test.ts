@@ -199,7 +199,6 @@ describe('import rules', () => {
     const mine = mkdtempSync(join(tmpdir(), 'assetport-test-tmp-'));
     process.env.TMPDIR = mine;
     try {
-      const uploads = () => readdirSync(mine).filter((f) => f.startsWith('assetport-upload-')).length;
       const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: randomBytes(33 * 1024 * 1024) }, { type: 'Pipeline', name: 'p' }]);
       const r = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
       expect(r.status, r.text.slice(0, 300)).toBe(200);

@@ -13,6 +13,7 @@ import * as orgs from '../../service/orgs.js';
 import * as spaces from '../../service/spaces.js';
 import * as assets from '../../service/assets.js';
 import * as users from '../../service/users.js';
+import * as credentials from '../../service/credentials.js';
 import type { AppDeps } from '../app.js';
 import type { RouteIndex } from '../route-index.js';
 import { nativeNotFound, renderNativeError } from './errors.js';
@@ -127,5 +128,6 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
 
   // Users and grants
   app.post('/users', { schema: S.createUser }, async (r, reply) => reply.code(201).send(await users.createUser(ctx(r), body(r))));
+  app.post<{ Params: Params }>('/users/:user/access-keys', { schema: S.accessKeys }, async (r, reply) => reply.code(201).send(await credentials.createAccessKey(ctx(r), r.params.user!)));
   app.post<{ Params: Params }>('/spaces/:space/grants', { schema: S.grant }, async (r, reply) => reply.code(201).send(await users.grant(ctx(r), r.params.space!, body(r))));
 }

@@ -83,5 +83,6 @@ export const S = {
   jobEvents: { params: Type.Object({ job: Id32 }, { additionalProperties: false }), querystring: strictObject({ interval_ms: opt(Type.String()) }) },
 
   createUser: { body: strictObject({ name: Checked('user name'), password: Checked('at least 8 characters'), org_roles: Checked('[{org, role}]'), admin: Checked('true for a deployment admin') }) },
+  accessKeys: { params: params('user'), body: Type.Union([Type.Null(), strictObject({})]) },
   grant: { params: params('space'), body: strictObject({ user: Checked('user name'), perms: Checked('R, RW or RWX') }) },
 } as const;
