@@ -75,23 +75,11 @@ const fail = (code: PackageProblemCode, message: string, entry?: string): never 
 export async function writePackage(out: ZipSink, input: WritePackageInput): Promise<Manifest> {
   const exportedAt = input.exportedAt ?? new Date();
   const keyIds = [...(input.keyIds ?? [])];
-  const manifest: Manifest = {
-    format: PACKAGE_FORMAT,
-    format_version: PACKAGE_FORMAT_VERSION,
-    kind: input.kind,
-    source: { ...input.source },
-    exported_at: exportedAt.toISOString(),
-    key_ids: keyIds,
-    assets: [],
-  };
-  if (!validateManifestHead(manifest)) {
-    fail('package.manifest_invalid', `The package description is invalid: ${describeSchemaErrors(validateManifestHead.errors).join('; ')}.`);
-  }
+  const manifest = manifestHead(input, exportedAt, keyIds);
   if (input.accountsTemplate !== undefined) checkTemplate(input.accountsTemplate, keyIds);
 
   const zip = new ZipWriter(out, { date: exportedAt, ...input.zip });
-  const ids = new Set<string>();
-  const typeNames = new Set<string>();
+  const seen = new SeenAssets();
   // JSON documents are compressed in batches (on threads, for many) while earlier ones are
   // written; binary assets are written in turn, after every document before them.
   const compressor = new EntryCompressor<ManifestAsset>(zip.level);
@@ -105,51 +93,18 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
   for await (const a of input.assets) {
     // Built only when a problem is reported: this loop runs once per asset.
     const what = (): string => `${String(a.type)} "${displayName(String(a.name))}" (${displayName(String(a.id))})`;
-    if (!isAssetId(a.id)) fail('package.manifest_invalid', `${what()}: the id must be 24 lower-case hex digits.`);
-    if (!isAssetType(a.type)) fail('package.manifest_invalid', `${what()}: unknown asset type.`);
-    const placement = checkAssetPlacement(input.kind, a.type, a.name);
-    if (placement.side) fail('package.manifest_invalid', `${what()}: ${placement.side}.`);
-    if (placement.name) fail('package.invalid_name', `${what()}: ${placement.name}.`);
-    if (ids.has(a.id)) fail('package.duplicate_asset', `${what()}: another asset has the same id.`);
-    const tn = `${a.type}\u0000${a.name.normalize('NFC')}`;
-    if (typeNames.has(tn)) fail('package.duplicate_asset', `${what()}: another asset has the same type and name.`);
-    ids.add(a.id);
-    typeNames.add(tn);
-    for (const r of a.refs ?? []) {
-      if (!isAssetType(r.type) || typeof r.name !== 'string' || r.name.length === 0) fail('package.manifest_invalid', `${what()}: a reference has an unknown type or no name.`);
-    }
-
+    checkAssetInput(a, input.kind, seen, what);
     const path = assetEntryPath(a.type, a.id);
     const entry: ManifestAsset = { id: a.id, type: a.type, name: a.name, path, size: 0, sha256: '', status: a.status ?? 'enabled', refs: (a.refs ?? []).map((r) => ({ type: r.type, name: r.name })) };
     if (assetTypeInfo(a.type).content === 'json') {
-      if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: a ${a.type} asset needs a JSON body.`);
-      const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
-      if (typeof text !== 'string') fail('package.asset_invalid', `${what()}: the body cannot be written as JSON.`);
-      const bytes = Buffer.from(text, 'utf8');
+      const bytes = jsonBytes(a, what);
       entry.size = bytes.length;
       manifest.assets.push(entry);
       await write(await compressor.add(bytes, entry));
       continue;
     }
     await write(await compressor.flush());
-    if ('content' in a && a.content !== undefined) {
-      entry.size = a.content.length;
-      entry.sha256 = sha256Hex(a.content);
-      await zip.addBuffer(path, a.content);
-    } else if ('stream' in a && a.stream !== undefined) {
-      const h = createHash('sha256');
-      const source = a.stream;
-      const written = await zip.addStream(path, (async function* hashing(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of source) {
-          h.update(chunk);
-          yield chunk;
-        }
-      })());
-      entry.size = written.uncompressedSize;
-      entry.sha256 = h.digest('hex');
-    } else {
-      fail('package.asset_invalid', `${what()}: a ${a.type} asset needs binary content or a stream.`);
-    }
+    await writeBinary(zip, a, entry, what);
     manifest.assets.push(entry);
   }
   await write(await compressor.flush());
@@ -160,6 +115,76 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
   await zip.addBuffer(MANIFEST_PATH, Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'));
   await zip.finish();
   return manifest;
+}
+
+/** The manifest without assets, checked against its schema. */
+function manifestHead(input: WritePackageInput, exportedAt: Date, keyIds: string[]): Manifest {
+  const manifest: Manifest = {
+    format: PACKAGE_FORMAT,
+    format_version: PACKAGE_FORMAT_VERSION,
+    kind: input.kind,
+    source: { ...input.source },
+    exported_at: exportedAt.toISOString(),
+    key_ids: keyIds,
+    assets: [],
+  };
+  if (!validateManifestHead(manifest)) {
+    fail('package.manifest_invalid', `The package description is invalid: ${describeSchemaErrors(validateManifestHead.errors).join('; ')}.`);
+  }
+  return manifest;
+}
+
+/** The ids and (type, name)s written so far. */
+class SeenAssets {
+  readonly ids = new Set<string>();
+  readonly typeNames = new Set<string>();
+}
+
+/** An asset's id, type, side, name, uniqueness and references; the first bad one throws. */
+function checkAssetInput(a: PackageAssetInput, kind: PackageKind, seen: SeenAssets, what: () => string): void {
+  if (!isAssetId(a.id)) fail('package.manifest_invalid', `${what()}: the id must be 24 lower-case hex digits.`);
+  if (!isAssetType(a.type)) fail('package.manifest_invalid', `${what()}: unknown asset type.`);
+  const placement = checkAssetPlacement(kind, a.type, a.name);
+  if (placement.side) fail('package.manifest_invalid', `${what()}: ${placement.side}.`);
+  if (placement.name) fail('package.invalid_name', `${what()}: ${placement.name}.`);
+  if (seen.ids.has(a.id)) fail('package.duplicate_asset', `${what()}: another asset has the same id.`);
+  const tn = `${a.type}\u0000${a.name.normalize('NFC')}`;
+  if (seen.typeNames.has(tn)) fail('package.duplicate_asset', `${what()}: another asset has the same type and name.`);
+  seen.ids.add(a.id);
+  seen.typeNames.add(tn);
+  for (const r of a.refs ?? []) {
+    if (!isAssetType(r.type) || typeof r.name !== 'string' || r.name.length === 0) fail('package.manifest_invalid', `${what()}: a reference has an unknown type or no name.`);
+  }
+}
+
+/** A JSON asset's bytes: its exact text, or its body as compact JSON. */
+function jsonBytes(a: PackageAssetInput, what: () => string): Buffer {
+  if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: a ${a.type} asset needs a JSON body.`);
+  const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
+  if (typeof text !== 'string') fail('package.asset_invalid', `${what()}: the body cannot be written as JSON.`);
+  return Buffer.from(text, 'utf8');
+}
+
+/** Writes a binary asset from its content or its stream, setting the entry's size and SHA-256. */
+async function writeBinary(zip: ZipWriter, a: PackageAssetInput, entry: ManifestAsset, what: () => string): Promise<void> {
+  if ('content' in a && a.content !== undefined) {
+    entry.size = a.content.length;
+    entry.sha256 = sha256Hex(a.content);
+    await zip.addBuffer(entry.path, a.content);
+  } else if ('stream' in a && a.stream !== undefined) {
+    const h = createHash('sha256');
+    const source = a.stream;
+    const written = await zip.addStream(entry.path, (async function* hashing(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source) {
+        h.update(chunk);
+        yield chunk;
+      }
+    })());
+    entry.size = written.uncompressedSize;
+    entry.sha256 = h.digest('hex');
+  } else {
+    fail('package.asset_invalid', `${what()}: a ${a.type} asset needs binary content or a stream.`);
+  }
 }
 
 function checkTemplate(t: AccountsTemplate, keyIds: readonly string[]): void {

@@ -57,21 +57,39 @@ export interface ForgeOptions {
 
 const nameBytes = (n: string | Buffer): Buffer => (typeof n === 'string' ? Buffer.from(n, 'utf8') : n);
 
+/** An entry's header fields, its defaults applied. */
+interface Resolved {
+  readonly name: Buffer;
+  readonly payload: Buffer;
+  readonly flags: number;
+  readonly method: number;
+  readonly crc: number;
+  readonly csize: number;
+  readonly usize: number;
+}
+
+function resolve(e: ForgedEntry): Resolved {
+  const content = e.content ?? Buffer.alloc(0);
+  const method = e.method ?? (content.length > 0 ? 8 : 0);
+  const payload = e.payload ?? (method === 8 ? zlib.deflateRawSync(content) : content);
+  return {
+    name: nameBytes(e.name),
+    payload,
+    flags: e.flags ?? (typeof e.name === 'string' && /[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0),
+    method,
+    crc: e.crc32 ?? crc32(content),
+    csize: e.compressedSize ?? payload.length,
+    usize: e.uncompressedSize ?? content.length,
+  };
+}
+
 export function forgeZip(entries: ForgedEntry[], opts: ForgeOptions = {}): Buffer {
   const parts: Buffer[] = [];
   let pos = 0;
   const central: Buffer[] = [];
   const localOffsets: number[] = [];
   for (const e of entries) {
-    const name = nameBytes(e.name);
-    const content = e.content ?? Buffer.alloc(0);
-    const method = e.method ?? (content.length > 0 ? 8 : 0);
-    const payload = e.payload ?? (method === 8 ? zlib.deflateRawSync(content) : content);
-    const flags = e.flags ?? (typeof e.name === 'string' && /[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0);
-    const crc = e.crc32 ?? crc32(content);
-    const csize = e.compressedSize ?? payload.length;
-    const usize = e.uncompressedSize ?? content.length;
-
+    const r = resolve(e);
     let offset: number;
     if (e.sameDataAs !== undefined) {
       offset = localOffsets[e.sameDataAs] ?? 0;
@@ -79,77 +97,93 @@ export function forgeZip(entries: ForgedEntry[], opts: ForgeOptions = {}): Buffe
     } else {
       offset = pos;
       localOffsets.push(offset);
-      const l = e.local ?? {};
-      const lname = l.name !== undefined ? nameBytes(l.name) : name;
-      const lextra = l.extra ?? Buffer.alloc(0);
-      const h = Buffer.alloc(30);
-      h.writeUInt32LE(0x04034b50, 0);
-      h.writeUInt16LE(20, 4);
-      h.writeUInt16LE(l.flags ?? flags, 6);
-      h.writeUInt16LE(l.method ?? method, 8);
-      h.writeUInt16LE(0, 10);
-      h.writeUInt16LE(0x21, 12);
-      h.writeUInt32LE(l.crc32 ?? crc, 14);
-      h.writeUInt32LE(l.compressedSize ?? (e.zip64 ? 0xffffffff : csize), 18);
-      h.writeUInt32LE(l.uncompressedSize ?? (e.zip64 ? 0xffffffff : usize), 22);
-      h.writeUInt16LE(lname.length, 26);
-      h.writeUInt16LE(lextra.length, 28);
-      parts.push(h, lname, lextra, payload);
-      pos += 30 + lname.length + lextra.length + payload.length;
+      const local = localEntry(e, r);
+      parts.push(...local);
+      for (const b of local) pos += b.length;
     }
     if (e.offset !== undefined) offset = e.offset;
-
-    let extra = e.centralExtra ?? Buffer.alloc(0);
-    let cdU = usize;
-    let cdC = csize;
-    let cdO = offset;
-    if (e.zip64) {
-      const fields: bigint[] = [];
-      if (e.zip64.uncompressedSize !== undefined) {
-        fields.push(e.zip64.uncompressedSize);
-        cdU = 0xffffffff;
-      }
-      if (e.zip64.compressedSize !== undefined) {
-        fields.push(e.zip64.compressedSize);
-        cdC = 0xffffffff;
-      }
-      if (e.zip64.offset !== undefined) {
-        fields.push(e.zip64.offset);
-        cdO = 0xffffffff;
-      }
-      const z = Buffer.alloc(4 + 8 * fields.length);
-      z.writeUInt16LE(0x0001, 0);
-      z.writeUInt16LE(8 * fields.length, 2);
-      fields.forEach((v, i) => z.writeBigUInt64LE(v, 4 + 8 * i));
-      extra = Buffer.concat([z, extra]);
-    }
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(e.versionMadeBy ?? 0x031e, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(flags, 8);
-    c.writeUInt16LE(method, 10);
-    c.writeUInt16LE(0, 12);
-    c.writeUInt16LE(0x21, 14);
-    c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(cdC, 20);
-    c.writeUInt32LE(cdU, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt16LE(extra.length, 30);
-    c.writeUInt16LE(0, 32);
-    c.writeUInt16LE(0, 34);
-    c.writeUInt16LE(0, 36);
-    c.writeUInt32LE(e.externalAttributes ?? (0o100644 << 16) >>> 0, 38);
-    c.writeUInt32LE(cdO, 42);
-    central.push(c, name, extra);
+    central.push(...centralRecord(e, r, offset));
   }
   const cdStart = pos;
   const cd = Buffer.concat(central);
   parts.push(cd);
   pos += cd.length;
-  const count = opts.entryCount ?? entries.length;
+  parts.push(...endRecords(opts, entries.length, cd.length, cdStart, pos));
+  return Buffer.concat(parts);
+}
+
+/** The local header, name, extra field and data of an entry. */
+function localEntry(e: ForgedEntry, r: Resolved): Buffer[] {
+  const l = e.local ?? {};
+  const lname = l.name !== undefined ? nameBytes(l.name) : r.name;
+  const lextra = l.extra ?? Buffer.alloc(0);
+  const h = Buffer.alloc(30);
+  h.writeUInt32LE(0x04034b50, 0);
+  h.writeUInt16LE(20, 4);
+  h.writeUInt16LE(l.flags ?? r.flags, 6);
+  h.writeUInt16LE(l.method ?? r.method, 8);
+  h.writeUInt16LE(0, 10);
+  h.writeUInt16LE(0x21, 12);
+  h.writeUInt32LE(l.crc32 ?? r.crc, 14);
+  h.writeUInt32LE(l.compressedSize ?? (e.zip64 ? 0xffffffff : r.csize), 18);
+  h.writeUInt32LE(l.uncompressedSize ?? (e.zip64 ? 0xffffffff : r.usize), 22);
+  h.writeUInt16LE(lname.length, 26);
+  h.writeUInt16LE(lextra.length, 28);
+  return [h, lname, lextra, r.payload];
+}
+
+/** The central directory record of an entry, name and extra field (with a zip64 field when asked for). */
+function centralRecord(e: ForgedEntry, r: Resolved, offset: number): Buffer[] {
+  let extra = e.centralExtra ?? Buffer.alloc(0);
+  let cdU = r.usize;
+  let cdC = r.csize;
+  let cdO = offset;
+  if (e.zip64) {
+    const fields: bigint[] = [];
+    if (e.zip64.uncompressedSize !== undefined) {
+      fields.push(e.zip64.uncompressedSize);
+      cdU = 0xffffffff;
+    }
+    if (e.zip64.compressedSize !== undefined) {
+      fields.push(e.zip64.compressedSize);
+      cdC = 0xffffffff;
+    }
+    if (e.zip64.offset !== undefined) {
+      fields.push(e.zip64.offset);
+      cdO = 0xffffffff;
+    }
+    const z = Buffer.alloc(4 + 8 * fields.length);
+    z.writeUInt16LE(0x0001, 0);
+    z.writeUInt16LE(8 * fields.length, 2);
+    fields.forEach((v, i) => z.writeBigUInt64LE(v, 4 + 8 * i));
+    extra = Buffer.concat([z, extra]);
+  }
+  const c = Buffer.alloc(46);
+  c.writeUInt32LE(0x02014b50, 0);
+  c.writeUInt16LE(e.versionMadeBy ?? 0x031e, 4);
+  c.writeUInt16LE(20, 6);
+  c.writeUInt16LE(r.flags, 8);
+  c.writeUInt16LE(r.method, 10);
+  c.writeUInt16LE(0, 12);
+  c.writeUInt16LE(0x21, 14);
+  c.writeUInt32LE(r.crc, 16);
+  c.writeUInt32LE(cdC, 20);
+  c.writeUInt32LE(cdU, 24);
+  c.writeUInt16LE(r.name.length, 28);
+  c.writeUInt16LE(extra.length, 30);
+  c.writeUInt16LE(0, 32);
+  c.writeUInt16LE(0, 34);
+  c.writeUInt16LE(0, 36);
+  c.writeUInt32LE(e.externalAttributes ?? (0o100644 << 16) >>> 0, 38);
+  c.writeUInt32LE(cdO, 42);
+  return [c, r.name, extra];
+}
+
+/** The zip64 end record and locator (when asked for), the end record, its comment and any trailing bytes. */
+function endRecords(opts: ForgeOptions, entryCount: number, cdLength: number, cdStart: number, pos: number): Buffer[] {
+  const parts: Buffer[] = [];
+  const count = opts.entryCount ?? entryCount;
   if (opts.zip64End) {
-    const z64Pos = pos;
     const z = Buffer.alloc(56);
     z.writeUInt32LE(0x06064b50, 0);
     z.writeBigUInt64LE(44n, 4);
@@ -158,14 +192,13 @@ export function forgeZip(entries: ForgedEntry[], opts: ForgeOptions = {}): Buffe
     const n = opts.zip64End.entryCount ?? BigInt(count);
     z.writeBigUInt64LE(n, 24);
     z.writeBigUInt64LE(n, 32);
-    z.writeBigUInt64LE(BigInt(opts.cdSize ?? cd.length), 40);
+    z.writeBigUInt64LE(BigInt(opts.cdSize ?? cdLength), 40);
     z.writeBigUInt64LE(BigInt(opts.cdOffset ?? cdStart), 48);
     const loc = Buffer.alloc(20);
     loc.writeUInt32LE(0x07064b50, 0);
-    loc.writeBigUInt64LE(BigInt(z64Pos), 8);
+    loc.writeBigUInt64LE(BigInt(pos), 8);
     loc.writeUInt32LE(1, 16);
     parts.push(z, loc);
-    pos += 76;
   }
   const comment = opts.comment ?? Buffer.alloc(0);
   const end = Buffer.alloc(22);
@@ -174,11 +207,11 @@ export function forgeZip(entries: ForgedEntry[], opts: ForgeOptions = {}): Buffe
   end.writeUInt16LE(opts.disk ?? 0, 6);
   end.writeUInt16LE(opts.zip64End ? 0xffff : Math.min(count, 0xffff), 8);
   end.writeUInt16LE(opts.zip64End ? 0xffff : Math.min(count, 0xffff), 10);
-  end.writeUInt32LE(opts.zip64End ? 0xffffffff : (opts.cdSize ?? cd.length), 12);
+  end.writeUInt32LE(opts.zip64End ? 0xffffffff : (opts.cdSize ?? cdLength), 12);
   end.writeUInt32LE(opts.zip64End ? 0xffffffff : (opts.cdOffset ?? cdStart), 16);
   end.writeUInt16LE(comment.length, 20);
   parts.push(end, comment, opts.trailing ?? Buffer.alloc(0));
-  return Buffer.concat(parts);
+  return parts;
 }
 
 /** Raw deflate of `bytes` zero bytes, produced in chunks (never holds the uncompressed data). */
