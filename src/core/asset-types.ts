@@ -14,8 +14,14 @@ export type AssetType = RomaAssetType | SnapLogicAssetType;
 export const ASSET_TYPES: readonly AssetType[] = [...ROMA_TYPES, ...SNAPLOGIC_TYPES];
 
 /** What happens when an imported asset meets a same-named one in the target. */
-export type ConflictPolicy = 'fail' | 'skip-as-failed' | 'keep' | 'overwrite';
-export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['fail', 'skip-as-failed', 'keep', 'overwrite'];
+/**
+ * What an import does with an asset whose type and name already exist in the target:
+ * `fail` — refuse the import if it differs; `fail-if-exists` — refuse it even if identical
+ * (ROMA `AddNew`); `skip-as-failed` — leave it, reported failed (409); `keep` — leave it;
+ * `overwrite` — replace it.
+ */
+export type ConflictPolicy = 'fail' | 'fail-if-exists' | 'skip-as-failed' | 'keep' | 'overwrite';
+export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['fail', 'fail-if-exists', 'skip-as-failed', 'keep', 'overwrite'];
 
 export interface AssetTypeInfo {
   readonly type: AssetType;

@@ -12,7 +12,8 @@ import { describe } from './plan-warnings.js';
 /**
  * The item for `w` (without warnings yet). A conflict under `fail` is also a problem.
  * Identity (→ `unchanged`) compares sha256, the imported status and the references as sets;
- * under `skip-as-failed` every existing name is a failed conflict, identical or not.
+ * under `skip-as-failed` every existing name is a failed conflict, identical or not, and
+ * under `fail-if-exists` a blocking one.
  */
 export function decideItem(
   w: Work,
@@ -35,7 +36,7 @@ export function decideItem(
       action = 'conflict';
       status = target.status;
       failed = true;
-    } else if (identical) {
+    } else if (identical && policy !== 'fail-if-exists') {
       action = 'unchanged';
       status = target.status;
     } else if (policy === 'overwrite') {
@@ -49,7 +50,7 @@ export function decideItem(
       blocking = true;
       problems.push({
         code: 'conflict',
-        message: `${describe(src.type, name)} already exists in the target and differs from the package (conflict policy 'fail')`,
+        message: policy === 'fail' ? `${describe(src.type, name)} already exists in the target and differs from the package (conflict policy 'fail')` : `${describe(src.type, name)} already exists in the target (conflict policy '${policy}')`,
         sourceId: src.id,
         type: src.type,
         name,

@@ -99,23 +99,24 @@ interface Expected {
 
 const DIFFERENT: Record<ConflictPolicy, (targetStatus: 'enabled' | 'disabled') => Expected> = {
   fail: (s) => ({ action: 'conflict', status: s, blocking: true }),
+  'fail-if-exists': (s) => ({ action: 'conflict', status: s, blocking: true }),
   'skip-as-failed': (s) => ({ action: 'conflict', status: s, failed: true }),
   keep: (s) => ({ action: 'keep', status: s }),
   overwrite: () => ({ action: 'update', status: 'enabled' }),
 };
 
 const TABLE: [Situation, ConflictPolicy, Expected][] = [];
-for (const p of ['fail', 'skip-as-failed', 'keep', 'overwrite'] as const) {
+for (const p of ['fail', 'fail-if-exists', 'skip-as-failed', 'keep', 'overwrite'] as const) {
   TABLE.push(['absent', p, { action: 'create', status: 'enabled' }]);
-  TABLE.push(['identical', p, p === 'skip-as-failed' ? { action: 'conflict', status: 'enabled', failed: true } : { action: 'unchanged', status: 'enabled' }]);
+  TABLE.push(['identical', p, p === 'skip-as-failed' ? { action: 'conflict', status: 'enabled', failed: true } : p === 'fail-if-exists' ? { action: 'conflict', status: 'enabled', blocking: true } : { action: 'unchanged', status: 'enabled' }]);
   TABLE.push(['different', p, DIFFERENT[p]('enabled')]);
   TABLE.push(['status-only', p, DIFFERENT[p]('disabled')]);
   TABLE.push(['refs-only', p, DIFFERENT[p]('enabled')]);
 }
 
 describe('plan: policy × situation', () => {
-  it('covers 20 combinations', () => {
-    expect(TABLE).toHaveLength(20);
+  it('covers 25 combinations', () => {
+    expect(TABLE).toHaveLength(25);
   });
 
   it.each(TABLE)('%s under %s', (s, policy, exp) => {
@@ -157,6 +158,13 @@ describe('plan: policy × situation', () => {
     const source = [src('Pipeline', 'p', { refs: [ref('Account', 'db2'), ref('Account', 'db'), ref('Account', 'db')] })];
     const target = [tgt('Account', 'db'), tgt('Account', 'db2'), tgt('Pipeline', 'p', { sha256: 'sha-Pipeline-p', refs: [ref('Account', 'db'), ref('Account', 'db2')] })];
     expect(plan(sl(source, target, { policy: { Pipeline: 'fail' } })).items[0]?.action).toBe('unchanged');
+  });
+
+  it('fail-if-exists refuses an existing name even when identical (ROMA AddNew), and creates the rest', () => {
+    const same = plan(roma([src('application', 'a'), src('application', 'b')], [tgt('application', 'a', { sha256: 'sha-application-a' })], { policy: { application: 'fail-if-exists' } }));
+    expect(same.ok).toBe(false);
+    expect(same.items.map((i) => [i.name, i.action, i.blocking ?? false])).toEqual([['a', 'conflict', true], ['b', 'create', false]]);
+    expect(same.problems).toEqual([expect.objectContaining({ code: 'conflict', name: 'a', message: expect.stringContaining("conflict policy 'fail-if-exists'") })]);
   });
 
   it('a missing policy falls back to the registry default (Pipeline: overwrite, Account and datasource: keep)', () => {

@@ -28,13 +28,13 @@ describe('policyFor', () => {
 describe('romaPolicy', () => {
   it('AddNew: fail on applications and tasks, registry defaults for the rest', () => {
     expect(romaPolicy({ mode: 'AddNew', datasourceOverwrite: false })).toEqual({
-      application: 'fail',
+      application: 'fail-if-exists',
       datasource: 'keep',
       api: 'overwrite',
       function: 'overwrite',
       topic: 'overwrite',
       product: 'overwrite',
-      task: 'fail',
+      task: 'fail-if-exists',
     });
   });
 

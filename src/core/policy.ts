@@ -25,7 +25,8 @@ export interface RomaPolicyOptions {
 /**
  * ROMA `type` (`AddNew` | `Merge`) and `datasource_overwrite` as a policy for every ROMA type.
  *
- * - `AddNew` (full import): an existing application or task is an error (`fail`); every
+ * - `AddNew` (full import): an existing application or task is an error, identical or not
+ *   (`fail-if-exists`); every
  *   other type follows the registry default — data sources `keep` (an existing data
  *   source is left as it is), APIs, functions, topics and products `overwrite`.
  *   `datasource_overwrite` is ignored here: the reference calls it meaningful under
@@ -40,7 +41,7 @@ export function romaPolicy(options: RomaPolicyOptions): PolicyMap {
   const out: PolicyMap = {};
   for (const type of ROMA_TYPES) {
     if (options.mode === 'AddNew') {
-      out[type] = type === 'application' || type === 'task' ? 'fail' : assetTypeInfo(type).conflictDefault;
+      out[type] = type === 'application' || type === 'task' ? 'fail-if-exists' : assetTypeInfo(type).conflictDefault;
     } else {
       out[type] = type === 'datasource' && !options.datasourceOverwrite ? 'keep' : 'overwrite';
     }

@@ -160,6 +160,9 @@ describe('the ROMA asset API', () => {
     const tok = (await request(s.url, 'POST', '/v3/auth/tokens', { json: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-password-1' } } }, scope: { project: { name: 'acme' } } } } })).headers.get('x-subject-token')!;
     const as = (h: Record<string, string>) => () => h;
     const good = as({ 'x-auth-token': tok });
+    const before = (await admin('GET', `/api/v1/spaces/${prod}/assets?limit=100`)).body.items;
+    const blobCount = async () => (await s.t.database.db.selectFrom('blobs').select('id').execute()).length;
+    const blobsBefore = await blobCount();
     const expectErr = (r: { status: number; body: J }, status: number, code: string) => {
       expect(r.status, JSON.stringify(r.body)).toBe(status);
       expect(r.body).toMatchObject({ error_code: code, error_msg: expect.any(String), error_details: expect.any(String), request_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
@@ -177,7 +180,8 @@ describe('the ROMA asset API', () => {
     expectErr(await call(good, 'POST', `${assets}/import`, { form: upload(Buffer.from('PK\x03\x04'), 'ImportAssetRequestBody', '_bad name.zip') }), 400, 'ROMA.10013');
     expectErr(await call(good, 'POST', `${assets}/import?type=Replace`, { form: upload(Buffer.from('PK\x03\x04')) }), 400, 'ROMA.13000');
     expectErr(await call(good, 'POST', `${assets}/import`), 400, 'ROMA.13001');
-    expect((await admin('GET', `/api/v1/spaces/${prod}/assets?limit=100`)).body.items).toEqual([]);
+    expect((await admin('GET', `/api/v1/spaces/${prod}/assets?limit=100`)).body.items).toEqual(before);
+    expect(await blobCount()).toBe(blobsBefore);
   });
 
   it('deletes an application with what it owns', async () => {
