@@ -30,6 +30,16 @@ export interface AppDeps {
   onJobEnqueued?: () => void;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The stable error code a door answered with (for the error metrics). */
+    errorCode?: string;
+  }
+}
+
+/** Which front door a request path belongs to. */
+const doorOf = (url: string): string => (url.startsWith('/api/v1') ? 'native' : url.startsWith('/v2/') ? 'roma' : url.startsWith('/v3/') ? 'iam' : 'ops');
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const app = Fastify({
@@ -50,6 +60,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    const door = doorOf(request.url);
+    metrics.doorRequests.inc({ door });
+    if (reply.statusCode >= 400) metrics.httpErrors.inc({ door, code: request.errorCode ?? String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 

@@ -182,6 +182,9 @@ describe('the ROMA asset API', () => {
     expectErr(await call(good, 'POST', `${assets}/import`), 400, 'ROMA.13001');
     expect((await admin('GET', `/api/v1/spaces/${prod}/assets?limit=100`)).body.items).toEqual(before);
     expect(await blobCount()).toBe(blobsBefore);
+    const metrics = await request(s.url, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/assetport_http_errors_total\{door="roma",code="ROMA.1000"\} [1-9]/);
+    expect(metrics.text).toMatch(/assetport_door_requests_total\{door="roma"\} [1-9]/);
   });
 
   it('deletes an application with what it owns', async () => {

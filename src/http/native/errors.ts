@@ -59,6 +59,7 @@ export function problemOf(code: NativeErrorCode, detail: string, request: Fastif
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  reply.request.errorCode = p.code;
   if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="assetport", Basic realm="assetport"');
   return reply.code(p.status).type('application/problem+json').send(p);
 }

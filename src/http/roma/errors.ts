@@ -89,6 +89,7 @@ export interface RomaErrorBody {
 
 export function sendRomaError(reply: FastifyReply, request: FastifyRequest, code: RomaCode, details: string): FastifyReply {
   const e = ROMA_ERRORS[code];
+  request.errorCode = code;
   const body: RomaErrorBody = { error_code: code, error_msg: e.summary, error_details: details, request_id: request.id };
   return reply.code(e.status).type('application/json').send(body);
 }
