@@ -23,8 +23,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Ceilings for a busy machine (other runs beside this one): a test that waits for
     // something waits for the thing itself; these only stop what really hangs.
-    testTimeout: 180_000,
-    hookTimeout: 300_000,
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],

@@ -7,7 +7,7 @@ import { request } from '../helpers/app.js';
 import { freePort, runCli, waitHealthy } from '../helpers/process.js';
 
 /** How long a process may take to become ready: generous, for a busy machine. */
-const READY_MS = 120_000;
+const READY_MS = 300_000;
 /** These tests start processes on the embedded database or none: the PGlite run covers them. */
 const pgliteRunOnly = TEST_DB_KIND !== 'pglite';
 
