@@ -191,15 +191,25 @@ describe('import rules', () => {
 
   it('a dry run of a package too large to hold in memory reads it from a temporary file, and leaves nothing behind', async () => {
     const space = await newSpace();
-    const { readdirSync } = await import('node:fs');
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const uploads = () => readdirSync(tmpdir()).filter((f) => f.startsWith('assetport-upload-')).length;
-    const before = uploads();
-    const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: randomBytes(33 * 1024 * 1024) }, { type: 'Pipeline', name: 'p' }]);
-    const r = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
-    expect(r.status, r.text.slice(0, 300)).toBe(200);
-    expect(r.body.summary).toMatchObject({ create: 2 });
-    expect(uploads()).toBe(before);
+    const { join } = await import('node:path');
+    // A temporary directory of this test's own: other test runs beside this one use the shared one too.
+    const ownTmp = mkdtempSync(join(tmpdir(), 'assetport-dry-run-'));
+    const sharedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = ownTmp;
+    try {
+      const uploads = () => readdirSync(ownTmp).filter((f) => f.startsWith('assetport-upload-')).length;
+      const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: randomBytes(33 * 1024 * 1024) }, { type: 'Pipeline', name: 'p' }]);
+      const r = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
+      expect(r.status, r.text.slice(0, 300)).toBe(200);
+      expect(r.body.summary).toMatchObject({ create: 2 });
+      expect(uploads()).toBe(0);
+    } finally {
+      if (sharedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = sharedTmp;
+      rmSync(ownTmp, { recursive: true, force: true });
+    }
     expect(await snapshot(s.url, s.adminToken, space)).toEqual({});
   });
 
