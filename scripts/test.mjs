@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The whole test suite, on the embedded PGlite and then on PostgreSQL.
- * PostgreSQL is taken from ASSETPORT_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test);
- * each test file creates its own database there and drops it. When no server answers,
+ * The whole test suite on the embedded PGlite, then the test files that use a database
+ * (vitest.config.ts says which) on PostgreSQL. PostgreSQL is taken from ASSETPORT_TEST_PG_URL
+ * (default postgres://postgres@127.0.0.1:5432/test); each test file creates its own database
+ * there, from a template migrated once per run, and drops it. When no server answers,
  * the PostgreSQL run is skipped with a notice, except under CI=true where it is required.
  * Extra arguments are passed to vitest (e.g. a file filter).
  */
@@ -32,6 +33,7 @@ async function postgresReachable() {
 function runSuite(db) {
   const dir = mkdtempSync(join(tmpdir(), 'assetport-test-'));
   const out = join(dir, 'results.json');
+  const started = Date.now();
   const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], {
     stdio: 'inherit',
     env: { ...process.env, ASSETPORT_TEST_DB: db },
@@ -44,7 +46,7 @@ function runSuite(db) {
     counts.failed += 1;
   }
   rmSync(dir, { recursive: true, force: true });
-  return { ok: r.status === 0 && counts.failed === 0, counts };
+  return { ok: r.status === 0 && counts.failed === 0, counts, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
 const results = [];
@@ -59,7 +61,7 @@ if (!only || only === 'postgres') {
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 for (const [db, r] of results) {
-  console.log(`${db}: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`);
+  console.log(`${db}: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped${r.seconds === undefined ? '' : ` in ${r.seconds} s`}`);
   for (const k of Object.keys(total)) total[k] += r.counts[k];
 }
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

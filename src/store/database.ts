@@ -29,11 +29,17 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** PGlite data directory; `memory` (or undefined) keeps it in memory (tests). */
   pgliteDir?: string;
+  /**
+   * In memory only: start from this saved data directory (a tarball from PGlite's
+   * `dumpDataDir()`) instead of a new, empty one. Tests start each database from one
+   * migrated copy this way.
+   */
+  pgliteDataDirArchive?: Blob;
   poolSize?: number;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPGlite(opts.pgliteDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPGlite(opts.pgliteDir, opts.pgliteDataDirArchive);
 }
 
 function openPostgres(url: string, max: number): Database {
@@ -61,14 +67,14 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
-async function openPGlite(dir: string | undefined): Promise<Database> {
+async function openPGlite(dir: string | undefined, archive?: Blob): Promise<Database> {
   let dataDir: string | undefined;
   if (dir && dir !== 'memory') {
     mkdirSync(dir, { recursive: true });
     dataDir = join(dir);
   }
   transferByteaAsBase64(true);
-  const lite = dataDir ? new PGlite(dataDir) : new PGlite();
+  const lite = dataDir ? new PGlite(dataDir) : new PGlite({ loadDataDir: archive });
   await lite.waitReady;
   const pool = new PGlitePool(lite);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

@@ -26,7 +26,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Applies every missing migration; returns the versions applied by this call. */
-export async function migrate(database: Database, migrations = loadMigrations()): Promise<number[]> {
+export async function migrate(database: Pick<Database, 'withScriptRunner'>, migrations = loadMigrations()): Promise<number[]> {
   return database.withScriptRunner(async (run) => {
     const applied: number[] = [];
     await run('BEGIN');

@@ -89,8 +89,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
   };
 }
 
-/** Polls a job until it is finished; returns its view. */
-export async function waitJob(url: string, token: string, jobId: string, ms = 60_000): Promise<Record<string, unknown>> {
+/** Polls a job until it is finished (a generous ceiling, for a busy machine); returns its view. */
+export async function waitJob(url: string, token: string, jobId: string, ms = 150_000): Promise<Record<string, unknown>> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const r = await request(url, 'GET', `/api/v1/jobs/${jobId}`, { token });

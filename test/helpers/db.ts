@@ -2,14 +2,20 @@
  * A fresh database per test file: an in-memory PGlite, or a new database on the
  * PostgreSQL server named by ASSETPORT_TEST_PG_URL, dropped afterwards. Which one is
  * chosen by ASSETPORT_TEST_DB (pglite | postgres; default pglite).
+ *
+ * A migrated database starts as a copy of the one test/global-setup.ts migrated once for
+ * the run (a saved PGlite data directory, or a PostgreSQL template database); without
+ * that (a run without the global setup) it is created and migrated here.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { TEST_DB_KIND, TEST_PG_URL, withDatabaseName } from './db-target.js';
 
-export const TEST_DB_KIND = (process.env.ASSETPORT_TEST_DB ?? 'pglite') as 'pglite' | 'postgres';
-export const TEST_PG_URL = process.env.ASSETPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { TEST_DB_KIND, TEST_PG_URL };
 
 export interface TestDatabase {
   database: Database;
@@ -18,19 +24,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-function withDatabaseName(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** Creates an empty PostgreSQL database and returns its URL and a drop function. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * Creates a PostgreSQL database and returns its URL and a drop function: an empty one,
+ * or a copy of `template`.
+ */
+export async function createPostgresDatabase(opts: { template?: string } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `assetport_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${opts.template ? ` TEMPLATE ${opts.template}` : ''}`);
   } finally {
     await admin.end();
   }
@@ -49,10 +52,12 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
 }
 
 export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrated = opts.migrate !== false;
   if (TEST_DB_KIND === 'postgres') {
-    const created = await createPostgresDatabase();
+    const template = migrated ? inject('pgTemplate') : undefined;
+    const created = await createPostgresDatabase({ template });
     const database = await openDatabase({ databaseUrl: created.url, poolSize: 5 });
-    if (opts.migrate !== false) await migrate(database);
+    if (migrated && !template) await migrate(database);
     return {
       database,
       url: created.url,
@@ -62,7 +67,11 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       },
     };
   }
-  const database = await openDatabase({ pgliteDir: 'memory' });
-  if (opts.migrate !== false) await migrate(database);
+  const archive = migrated ? inject('pgliteMigratedArchive') : undefined;
+  const database = await openDatabase({
+    pgliteDir: 'memory',
+    pgliteDataDirArchive: archive ? new Blob([await readFile(archive)], { type: 'application/gzip' }) : undefined,
+  });
+  if (migrated && !archive) await migrate(database);
   return { database, drop: () => database.close() };
 }

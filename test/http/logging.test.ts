@@ -12,6 +12,15 @@ import { enqueueJob, getJob } from '../../src/jobs/queue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { request } from '../helpers/app.js';
 
+/** Polls until `cond` holds; the ceiling is generous, for a busy machine. */
+async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('logs and metrics', () => {
   const lines: string[] = [];
   const sink = new Writable({
@@ -44,7 +53,9 @@ describe('logs and metrics', () => {
     await request(url, 'POST', '/api/v1/orgs', { token: tok, json: { name: 'logged' } });
     const inst = await request<{ space_id: string }>(url, 'POST', '/api/v1/orgs/logged/instances', { token: tok, json: { name: 'i' } });
     await request(url, 'POST', `/api/v1/spaces/${inst.body.space_id}/assets`, { token: tok, json: { type: 'datasource', name: 'd', body: { property_map: { settings: { password: { value: 'db-pl4in-pw' } } } } } });
-    await new Promise((r) => setTimeout(r, 50));
+    // A request's last line is written after its response was sent: wait for all six.
+    const completed = () => lines.filter((l) => l.includes('"msg":"request completed"')).length;
+    await waitUntil(() => completed() >= 6);
     expect(lines.length).toBeGreaterThan(5);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const withReq = parsed.filter((p) => typeof p.reqId === 'string');
@@ -73,7 +84,7 @@ describe('logs and metrics', () => {
     });
     const job = await enqueueJob(t.database.db, { kind: 'test.metrics', userId: null });
     w.start();
-    for (let i = 0; i < 100 && (await getJob(t.database.db, job.id))?.state !== 'SUCCEEDED'; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(async () => (await getJob(t.database.db, job.id))?.state === 'SUCCEEDED');
     await w.stop(1000);
     const text = (await request(url, 'GET', '/metrics')).text;
     expect(text).toContain('assetport_jobs_finished_total{kind="test.metrics",outcome="SUCCEEDED"} 1');

@@ -11,7 +11,8 @@ import type { JobRow } from '../../src/jobs/job-types.js';
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+/** Polls `fn` until it returns something; the ceiling is generous, for a busy machine. */
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const v = await fn();
@@ -72,18 +73,23 @@ describe('job queue', () => {
   it('takes a job again when its lease expires, and fails it after max attempts', async () => {
     const db = t.database.db;
     const job = await enqueueJob(db, { kind: 'test.lease', userId: null, maxAttempts: 2 });
-    const first = await claimJob(db, 'dead-1', ['test.lease'], 100);
+    // A lease far longer than the test keeps the job from everyone else, however slow the machine.
+    const first = await claimJob(db, 'dead-1', ['test.lease'], 600_000);
     expect(first?.id).toBe(job.id);
-    expect(await claimJob(db, 'w-other', ['test.lease'], 100)).toBeUndefined();
-    await sleep(250);
-    const second = await claimJob(db, 'dead-2', ['test.lease'], 100);
+    expect(await claimJob(db, 'w-other', ['test.lease'], 600_000)).toBeUndefined();
+    // Cut the lease short (renewing it to 100 ms), then wait until another worker may take it.
+    expect(await renewLease(db, job.id, 'dead-1', 100)).toBe(true);
+    const second = await waitFor(() => claimJob(db, 'dead-2', ['test.lease'], 600_000));
     expect(second).toMatchObject({ id: job.id, attempts: 2, lease_owner: 'dead-2' });
     expect(await renewLease(db, job.id, 'dead-1', 100)).toBe(false);
-    await sleep(250);
-    expect(await claimJob(db, 'w3', ['test.lease'], 100)).toBeUndefined();
-    const failed = await getJob(db, job.id);
-    expect(failed?.state).toBe('FAILED');
-    expect(failed?.reasons[0]?.code).toBe('job.lease_expired');
+    // Its second lease expires too: with no attempts left, nobody gets it and it fails.
+    expect(await renewLease(db, job.id, 'dead-2', 100)).toBe(true);
+    const failed = await waitFor(async () => {
+      expect(await claimJob(db, 'w3', ['test.lease'], 600_000)).toBeUndefined();
+      const j = await getJob(db, job.id);
+      return j?.state === 'FAILED' && j;
+    });
+    expect(failed.reasons[0]?.code).toBe('job.lease_expired');
   });
 
   it('runs handlers: result, progress, domain errors as reasons', async () => {

@@ -294,6 +294,9 @@ describe('import uploads', () => {
       });
     });
     await new Promise((r) => setTimeout(r, 500));
+    // The server may still be cleaning up on a busy machine: wait (generously) until it is done.
+    const end = Date.now() + 60_000;
+    while (Date.now() < end && ((await blobCount()) > 0 || (await jobCount()) > 0)) await new Promise((r) => setTimeout(r, 50));
     expect(await blobCount()).toBe(0);
     expect(await jobCount()).toBe(0);
   });

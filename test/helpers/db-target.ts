@@ -1,0 +1,13 @@
+/**
+ * Which database the tests run on (ASSETPORT_TEST_DB: pglite | postgres; default pglite)
+ * and, for PostgreSQL, the server they create their databases on. Free of vitest, so the
+ * global setup can use it too.
+ */
+export const TEST_DB_KIND = (process.env.ASSETPORT_TEST_DB ?? 'pglite') as 'pglite' | 'postgres';
+export const TEST_PG_URL = process.env.ASSETPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export function withDatabaseName(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
