@@ -21,7 +21,7 @@
  * - Every package name is checked (not only prefixed ones); an asset type of the other
  *   side, duplicate package ids and bad override field lists are problems too.
  * - Account overrides match `Account` (SnapLogic) or `datasource` (ROMA) by id, package
- *   first. They travel with a written item (`overrideFields`); for an unchanged or kept
+ *   first. They travel with a written item (`overrideFields`, `overrideIds`); for an unchanged or kept
  *   account, or a target account the package does not carry, they become an
  *   `accountUpdates` entry; under `skip-as-failed` they are not applied (warning).
  * - `summary.disabled` counts written items forced to `disabled` that the package has enabled.
@@ -159,6 +159,11 @@ export interface PlanItem {
    * when it is unchanged or kept, they are applied through `Plan.accountUpdates`.
    */
   overrideFields?: string[];
+  /**
+   * The overrides that supply them, in the order they are applied: the one matching the
+   * package account's id, then one matching the id of the target account it replaces.
+   */
+  overrideIds?: string[];
   warnings: PlanWarning[];
 }
 
@@ -168,8 +173,11 @@ export interface PlanItem {
  * the apply step sets these settings from the override, as a new revision.
  */
 export interface AccountUpdate {
-  /** The override's id (the package or target asset id it matched). */
-  overrideId: string;
+  /**
+   * The ids of the overrides applied, in order (the package or target asset ids they
+   * matched): a package account's override first, then one matching the target account.
+   */
+  overrideIds: string[];
   targetId: string;
   targetRevision: number;
   type: AssetType;
@@ -349,8 +357,12 @@ export function plan(input: PlanInput): Plan {
   const accountUpdates = new Map<string, AccountUpdate>(); // by target id
   const addAccountUpdate = (u: AccountUpdate): void => {
     const seen = accountUpdates.get(u.targetId);
-    if (seen === undefined) accountUpdates.set(u.targetId, u);
-    else seen.fields = [...new Set([...seen.fields, ...u.fields])].sort(cmp);
+    if (seen === undefined) {
+      accountUpdates.set(u.targetId, u);
+      return;
+    }
+    seen.fields = [...new Set([...seen.fields, ...u.fields])].sort(cmp);
+    seen.overrideIds = [...seen.overrideIds, ...u.overrideIds];
   };
 
   // 4. Per-asset problems, references, matching and action.
@@ -497,8 +509,9 @@ export function plan(input: PlanInput): Plan {
     if (overridesById.has(src.id) && src.type === accountType) {
       const fields = [...suppliedFields(src.id)].sort(cmp);
       item.overrideFields = fields;
+      item.overrideIds = [src.id];
       if (target !== undefined && (action === 'unchanged' || action === 'keep')) {
-        addAccountUpdate({ overrideId: src.id, targetId: target.id, targetRevision: target.revision, type: src.type, name, fields });
+        addAccountUpdate({ overrideIds: [src.id], targetId: target.id, targetRevision: target.revision, type: src.type, name, fields });
       } else if (failed) {
         warnings.push({
           code: 'override_not_applied',
@@ -584,8 +597,9 @@ export function plan(input: PlanInput): Plan {
       const item = itemByTargetId.get(inTarget.id);
       if (item !== undefined && item.action === 'update') {
         item.overrideFields = [...new Set([...(item.overrideFields ?? []), ...fields])].sort(cmp);
+        item.overrideIds = [...(item.overrideIds ?? []), id];
       } else if (item === undefined || item.action === 'unchanged' || item.action === 'keep') {
-        addAccountUpdate({ overrideId: id, targetId: inTarget.id, targetRevision: inTarget.revision, type: inTarget.type, name: inTarget.name, fields });
+        addAccountUpdate({ overrideIds: [id], targetId: inTarget.id, targetRevision: inTarget.revision, type: inTarget.type, name: inTarget.name, fields });
       } else if (item.failed !== undefined) {
         item.warnings.push({ code: 'override_not_applied', sourceId: item.sourceId, type: item.type, name: item.name, message: overrideNotApplied(item.type, item.name), fields });
       }

@@ -106,4 +106,51 @@ describe('account overrides: the dry run refuses what the import refuses', () =>
     const after = await snapshot(s.url, s.adminToken, space);
     expect((after['Account/db']!.body as typeof stored).property_map.settings.user).toEqual({ value: 'ops' });
   });
+
+  const storedAccount = async (space: string) => {
+    const row = await s.t.database.db.selectFrom('assets').select('body').where('space_id', '=', space).where('type', '=', 'Account').executeTakeFirstOrThrow();
+    const settings = (row.body as typeof stored).property_map.settings;
+    return { user: settings.user.value, password: s.keyring.decrypt(settings.password.value) };
+  };
+
+  it("an override by the id of a target account that the package's account replaces is applied to what is written, and checked", async () => {
+    const space = await newVersion();
+    const acc = await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Account', name: 'db', body: stored } });
+    const pkg = await buildPackage('api_version', [{ type: 'Account', name: 'db', body: { ...stored, property_map: { ...stored.property_map, settings: { user: { value: 'pkg' }, password: { value: 'pkg-pw' } } } } }]);
+    const entry = (classId: string) => ({ accounts: [{ snode_id: acc.body.id, name: 'db', class_id: classId, property_map: { settings: { user: { value: 'ops' }, password: { value: 'new-pw' } } } }] });
+
+    const wrong = entry('com.snaplogic.postgres');
+    const dry = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true&policy=Account:overwrite`, { body: multipart({ package: pkg }, { accounts: wrong }) });
+    expect(dry.body).toMatchObject({ ok: false, problems: [{ code: 'override_invalid' }] });
+    const refused = await waitJob(s.url, s.adminToken, (await call('POST', `/api/v1/spaces/${space}/imports?policy=Account:overwrite`, { body: multipart({ package: pkg }, { accounts: wrong }) })).body.job_id as string);
+    expect(refused.state).toBe('FAILED');
+
+    const right = entry(CLASS);
+    const ok = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true&policy=Account:overwrite`, { body: multipart({ package: pkg }, { accounts: right }) });
+    expect(ok.body).toMatchObject({ ok: true, items: [{ action: 'update', asset_id: acc.body.id }] });
+    const job = await waitJob(s.url, s.adminToken, (await call('POST', `/api/v1/spaces/${space}/imports?policy=Account:overwrite`, { body: multipart({ package: pkg }, { accounts: right }) })).body.job_id as string);
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    expect(await storedAccount(space)).toEqual({ user: 'ops', password: 'new-pw' });
+  });
+
+  it("overrides by the package account's id and by the target account's id for one kept account are all checked and applied in turn", async () => {
+    const space = await newVersion();
+    const acc = await call('POST', `/api/v1/spaces/${space}/assets`, { json: { type: 'Account', name: 'db', body: stored } });
+    const pkgId = newAssetId();
+    const pkg = await buildPackage('api_version', [{ id: pkgId, type: 'Account', name: 'db', body: stored }]);
+    const entry = (id: string, user: string, classId = CLASS) => ({ snode_id: id, name: 'db', class_id: classId, property_map: { settings: { user: { value: user }, password: { value: `${user}-pw` } } } });
+
+    const wrong = { accounts: [entry(pkgId, 'first'), entry(acc.body.id as string, 'second', 'com.snaplogic.postgres')] };
+    const dry = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }, { accounts: wrong }) });
+    expect(dry.body).toMatchObject({ ok: false, problems: [{ code: 'override_invalid' }] });
+    const refused = await waitJob(s.url, s.adminToken, (await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }, { accounts: wrong }) })).body.job_id as string);
+    expect(refused.state).toBe('FAILED');
+
+    const right = { accounts: [entry(pkgId, 'first'), entry(acc.body.id as string, 'second')] };
+    const ok = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }, { accounts: right }) });
+    expect(ok.body).toMatchObject({ ok: true, items: [{ action: 'keep' }], account_updates: [{ asset_id: acc.body.id }] });
+    const job = await waitJob(s.url, s.adminToken, (await call('POST', `/api/v1/spaces/${space}/imports`, { body: multipart({ package: pkg }, { accounts: right }) })).body.job_id as string);
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    expect(await storedAccount(space)).toEqual({ user: 'second', password: 'second-pw' });
+  });
 });
