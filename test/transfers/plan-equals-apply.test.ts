@@ -295,10 +295,10 @@ describe('plan = apply', () => {
     });
     for (const [id, applied] of landed) {
       const settings = settingsOf(rows.find((r) => r.id === id)!.body);
-      const last = applied.find((i) => settings.user?.value === `user-override${i}`);
-      expect(last, `account ${id} carries override ${applied.join(' or ')}`).toBeDefined();
-      const pw = settings.password?.value;
-      if (!c.overrides[last!]!.maskPassword) expect(ctx.keyring.decrypt(String(pw))).toBe(`override-pw${last!}`);
+      // Of several overrides for one account, the one applied last shows.
+      const shown = applied.find((i) => settings.user?.value === `user-override${i}`);
+      expect(shown, `account ${id} carries override ${applied.join(' or ')}`).toBeDefined();
+      if (!c.overrides[shown!]!.maskPassword) expect(ctx.keyring.decrypt(String(settings.password?.value))).toBe(`override-pw${shown!}`);
     }
   };
 
