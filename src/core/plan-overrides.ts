@@ -5,7 +5,7 @@
  * the package or the target (with its problems), and the resulting account updates.
  *
  * Overrides match `Account` (SnapLogic) or `datasource` (ROMA) by id, package first. They
- * travel with a written item (`overrideFields`); for an unchanged or kept account, or a
+ * travel with a written item (`overrideFields`, `overrideIds`); for an unchanged or kept account, or a
  * target account the package does not carry, they become an `accountUpdates` entry; under
  * `skip-as-failed` they are not applied (warning).
  */
@@ -50,8 +50,12 @@ export class AccountOverrides {
 
   private addUpdate(u: AccountUpdate): void {
     const seen = this.updates.get(u.targetId);
-    if (seen === undefined) this.updates.set(u.targetId, u);
-    else seen.fields = [...new Set([...seen.fields, ...u.fields])].sort(cmp);
+    if (seen === undefined) {
+      this.updates.set(u.targetId, u);
+      return;
+    }
+    seen.fields = [...new Set([...seen.fields, ...u.fields])].sort(cmp);
+    seen.overrideIds = [...seen.overrideIds, ...u.overrideIds];
   }
 
   /** Secrets are missing unless every undecryptable field is supplied by an override. */
@@ -72,8 +76,9 @@ export class AccountOverrides {
     if (!this.byId.has(src.id) || src.type !== this.accountType) return;
     const fields = [...this.supplied(src.id)].sort(cmp);
     item.overrideFields = fields;
+    item.overrideIds = [src.id];
     if (target !== undefined && (item.action === 'unchanged' || item.action === 'keep')) {
-      this.addUpdate({ overrideId: src.id, targetId: target.id, targetRevision: target.revision, type: src.type, name: item.name, fields });
+      this.addUpdate({ overrideIds: [src.id], targetId: target.id, targetRevision: target.revision, type: src.type, name: item.name, fields });
     } else if (item.failed !== undefined) {
       item.warnings.push(overrideNotApplied(item, fields));
     }
@@ -119,8 +124,9 @@ export class AccountOverrides {
       const item = byId.itemByTargetId.get(inTarget.id);
       if (item !== undefined && item.action === 'update') {
         item.overrideFields = [...new Set([...(item.overrideFields ?? []), ...fields])].sort(cmp);
+        item.overrideIds = [...(item.overrideIds ?? []), id];
       } else if (item === undefined || item.action === 'unchanged' || item.action === 'keep') {
-        this.addUpdate({ overrideId: id, targetId: inTarget.id, targetRevision: inTarget.revision, type: inTarget.type, name: inTarget.name, fields });
+        this.addUpdate({ overrideIds: [id], targetId: inTarget.id, targetRevision: inTarget.revision, type: inTarget.type, name: inTarget.name, fields });
       } else if (item.failed !== undefined) {
         item.warnings.push(overrideNotApplied(item, fields));
       }

@@ -121,6 +121,11 @@ export interface PlanItem {
    * when it is unchanged or kept, they are applied through `Plan.accountUpdates`.
    */
   overrideFields?: string[];
+  /**
+   * The overrides that supply them, in the order they are applied: the one matching the
+   * package account's id, then one matching the id of the target account it replaces.
+   */
+  overrideIds?: string[];
   warnings: PlanWarning[];
 }
 
@@ -130,8 +135,11 @@ export interface PlanItem {
  * the apply step sets these settings from the override, as a new revision.
  */
 export interface AccountUpdate {
-  /** The override's id (the package or target asset id it matched). */
-  overrideId: string;
+  /**
+   * The ids of the overrides applied, in order (the package or target asset ids they
+   * matched): a package account's override first, then one matching the target account.
+   */
+  overrideIds: string[];
   targetId: string;
   targetRevision: number;
   type: AssetType;

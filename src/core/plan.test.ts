@@ -429,7 +429,7 @@ describe('plan: account overrides', () => {
   it('an override matching a target account is accepted and updates it in place', () => {
     const r = plan(sl([], [tgt('Account', 'prod-db', { id: 'tacct', revision: 9 })], { accountOverrides: [{ id: 'tacct', fields: ['token', 'password'] }] }));
     expect(r.ok).toBe(true);
-    expect(r.accountUpdates).toEqual([{ overrideId: 'tacct', targetId: 'tacct', targetRevision: 9, type: 'Account', name: 'prod-db', fields: ['password', 'token'] }]);
+    expect(r.accountUpdates).toEqual([{ overrideIds: ['tacct'], targetId: 'tacct', targetRevision: 9, type: 'Account', name: 'prod-db', fields: ['password', 'token'] }]);
   });
 
   it('a created or updated account carries the fields the override supplies', () => {
@@ -446,7 +446,7 @@ describe('plan: account overrides', () => {
     const overrides = [{ id: 'a1', fields: ['password'] }];
     const unchanged = plan(sl([src('Account', 'db', { id: 'a1' })], [tgt('Account', 'db', { id: 'T', revision: 4 })], { accountOverrides: overrides }));
     expect(unchanged.items[0]).toMatchObject({ action: 'unchanged', overrideFields: ['password'] });
-    expect(unchanged.accountUpdates).toEqual([{ overrideId: 'a1', targetId: 'T', targetRevision: 4, type: 'Account', name: 'db', fields: ['password'] }]);
+    expect(unchanged.accountUpdates).toEqual([{ overrideIds: ['a1'], targetId: 'T', targetRevision: 4, type: 'Account', name: 'db', fields: ['password'] }]);
     const kept = plan(sl([src('Account', 'db', { id: 'a1', sha256: 'new' })], [tgt('Account', 'db', { id: 'T', revision: 4, sha256: 'old' })], { accountOverrides: overrides }));
     expect(kept.items[0]?.action).toBe('keep');
     expect(kept.accountUpdates.map((u) => u.targetId)).toEqual(['T']);
@@ -467,8 +467,20 @@ describe('plan: account overrides', () => {
       }),
     );
     expect(r.ok).toBe(true);
-    expect(r.items[0]).toMatchObject({ action: 'update', targetId: 'T', overrideFields: ['token'] });
+    expect(r.items[0]).toMatchObject({ action: 'update', targetId: 'T', overrideFields: ['token'], overrideIds: ['T'] });
     expect(r.accountUpdates).toEqual([]);
+  });
+
+  it('overrides by package and target id for one account are both applied, the package one first', () => {
+    const overrides = [
+      { id: 'T', fields: ['token'] },
+      { id: 'pkg', fields: ['password'] },
+    ];
+    const updated = plan(sl([src('Account', 'db', { id: 'pkg', sha256: 'new' })], [tgt('Account', 'db', { id: 'T', sha256: 'old' })], { accountOverrides: overrides, policy: { Account: 'overwrite' } }));
+    expect(updated.items[0]).toMatchObject({ action: 'update', overrideFields: ['password', 'token'], overrideIds: ['pkg', 'T'] });
+    const kept = plan(sl([src('Account', 'db', { id: 'pkg', sha256: 'new' })], [tgt('Account', 'db', { id: 'T', revision: 2, sha256: 'old' })], { accountOverrides: overrides }));
+    expect(kept.items[0]).toMatchObject({ action: 'keep', overrideIds: ['pkg'] });
+    expect(kept.accountUpdates).toEqual([{ overrideIds: ['pkg', 'T'], targetId: 'T', targetRevision: 2, type: 'Account', name: 'db', fields: ['password', 'token'] }]);
   });
 
   it('ROMA: overrides match data sources', () => {

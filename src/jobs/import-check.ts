@@ -15,7 +15,7 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import type { AssetWrite, TargetAssetRow } from '../store/asset-batch.js';
 import { getAsset } from '../store/assets.js';
 import type { DB } from '../store/schema.js';
-import { overridesForPlan, toPlanSources, type PreparedImport } from './import-prepare.js';
+import { overridesForPlan, toPlanSources, type OverrideEntry, type PreparedImport } from './import-prepare.js';
 
 export interface CheckedImport {
   plan: Plan;
@@ -42,10 +42,26 @@ export function planFor(prepared: PreparedImport, target: readonly TargetAssetRo
   });
 }
 
-/** Applies one override, turning a refusal into a plan problem. */
-function tryOverride(problems: PlanProblem[], who: { sourceId: string; type: AssetType; name: string }, apply: () => unknown): string | undefined {
+/**
+ * Applies the overrides to an account body, in order, each to the result of the one before;
+ * a refusal becomes a plan problem (and the body is not written).
+ */
+function tryOverrides(
+  problems: PlanProblem[],
+  who: { sourceId: string; type: AssetType; name: string },
+  body: unknown,
+  ids: readonly string[],
+  overrides: ReadonlyMap<string, OverrideEntry>,
+  keyring: KeyRing,
+  label: string,
+): string | undefined {
+  let result = body;
   try {
-    return JSON.stringify(apply());
+    for (const id of ids) {
+      const o = overrides.get(id);
+      if (o) result = applyAccountOverride(who.type, result, o.body, keyring, label);
+    }
+    return JSON.stringify(result);
   } catch (e) {
     if (!isDomainError(e)) throw e;
     problems.push({ code: 'override_invalid', message: e.message, sourceId: who.sourceId, type: who.type, name: who.name });
@@ -78,18 +94,15 @@ export async function checkImport(
   const overrides = new Map(prepared.overrides.map((o) => [o.id, o]));
   const bySource = new Map(prepared.assets.map((a) => [a.sourceId, a]));
   for (const item of plan.items) {
-    if (!item.overrideFields?.length || (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update')) continue;
+    if (!item.overrideIds?.length || (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update')) continue;
     const a = bySource.get(item.sourceId)!;
-    const o = overrides.get(item.sourceId);
-    if (!o) continue;
-    const text = tryOverride(problems, { sourceId: a.sourceId, type: a.type, name: item.name }, () => applyAccountOverride(a.type, a.body, o.body, keyring, a.name));
+    const text = tryOverrides(problems, { sourceId: a.sourceId, type: a.type, name: item.name }, a.body, item.overrideIds, overrides, keyring, a.name);
     if (text !== undefined) overridden.set(item.sourceId, { bodyText: text, sha256: sha256Hex(text) });
   }
   for (const u of plan.accountUpdates) {
     const row = spaceId ? await getAsset(db, spaceId, u.targetId) : undefined;
-    const o = overrides.get(u.overrideId);
-    if (!row || !o) continue;
-    const text = tryOverride(problems, { sourceId: u.overrideId, type: u.type, name: u.name }, () => applyAccountOverride(u.type, row.body, o.body, keyring, row.name));
+    if (!row) continue;
+    const text = tryOverrides(problems, { sourceId: u.overrideIds[0]!, type: u.type, name: u.name }, row.body, u.overrideIds, overrides, keyring, row.name);
     if (text === undefined) continue;
     accountWrites.push({ id: row.id, type: row.type, name: row.name, bodyText: text, content: null, refs: row.refs, sha256: sha256Hex(text), status: row.status, revision: u.targetRevision });
   }
