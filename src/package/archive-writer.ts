@@ -32,7 +32,6 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ArchiveError, quote } from './archive-errors.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-limits.js';
-import { crc32 } from './crc32.js';
 import { checkEntryName, FLAG_UTF8, NameRegistry } from './entry-names.js';
 
 export type ZipSink = Writable | ((chunk: Buffer) => Promise<void> | void);
@@ -94,7 +93,7 @@ export interface PreparedEntry {
 
 /** Deflates an entry's bytes in one synchronous call (stored when that is not smaller). */
 export function compressEntry(input: Uint8Array, level = 6): PreparedEntry {
-  const crc = crc32(input);
+  const crc = zlib.crc32(input);
   if (input.length > 0) {
     const deflated = zlib.deflateRawSync(input, { level, chunkSize: Math.max(64, Math.min(input.length + 64, 1 << 20)) });
     if (deflated.length < input.length) return { method: 8, crc32: crc, uncompressedSize: input.length, data: deflated };
@@ -209,7 +208,7 @@ export class ZipWriter {
         async function* count(src: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
           for await (const c of src) {
             const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-            crc = crc32(b, crc);
+            crc = zlib.crc32(b, crc);
             usize += b.length;
             if (usize > MAX32) throw tooBig(`Entry ${quote(canonical)}`);
             yield b;

@@ -6,7 +6,6 @@ export { ARCHIVE_ERROR_CODES, ARCHIVE_ERROR_MEANINGS, ArchiveError, isArchiveErr
 export { DEFAULT_ARCHIVE_LIMITS, RATIO_FLOOR_BYTES, resolveLimits, type ArchiveLimits } from './archive-limits.js';
 export { openArchive, DEFAULT_STREAM_THRESHOLD, type ArchiveEntry, type ArchiveReader, type ArchiveSource, type OpenArchiveOptions } from './archive-reader.js';
 export { ZipWriter, type WrittenEntry, type ZipSink, type ZipWriterOptions } from './archive-writer.js';
-export { crc32 } from './crc32.js';
 export {
   PACKAGE_FORMAT, PACKAGE_FORMAT_VERSION, PACKAGE_KINDS, MANIFEST_PATH, ACCOUNTS_TEMPLATE_PATH, EXPRESSIONS_DIR, assetEntryPath,
   type AccountsTemplate, type AssetRef, type AssetStatus, type EncryptedValue, type Manifest, type ManifestAsset, type PackageKind, type PackageSource,

@@ -4,7 +4,6 @@
  * produce — so every hostile case can be forged. Not used by production code.
  */
 import zlib from 'node:zlib';
-import { crc32 } from './crc32.js';
 
 export interface ForgedLocal {
   name?: string | Buffer;
@@ -68,7 +67,7 @@ export function forgeZip(entries: ForgedEntry[], opts: ForgeOptions = {}): Buffe
     const method = e.method ?? (content.length > 0 ? 8 : 0);
     const payload = e.payload ?? (method === 8 ? zlib.deflateRawSync(content) : content);
     const flags = e.flags ?? (typeof e.name === 'string' && /[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0);
-    const crc = e.crc32 ?? crc32(content);
+    const crc = e.crc32 ?? zlib.crc32(content);
     const csize = e.compressedSize ?? payload.length;
     const usize = e.uncompressedSize ?? content.length;
 
