@@ -1,8 +1,9 @@
 /**
  * Packs this package as `npm pack` does (running its build) and installs the tarball into
  * a fresh directory, as a user would. The install uses a lock file made from this
- * project's own (its production entries), so it needs nothing that `npm ci` did not
- * already put into the npm cache; what is missing there is fetched from the registry.
+ * project's own (its production entries) and the same overrides, so it needs nothing that
+ * `npm ci` did not already put into the npm cache; what is missing there is fetched from
+ * the registry.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -64,7 +65,9 @@ export function installTarball(tarball: string, dir: string): string {
     const file = `${name.split('/').pop()}-${entry.version}.tgz`;
     packages[path] = { ...entry, resolved: entry.resolved ?? `${registry}${name}/-/${file}` };
   }
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'install-check', private: true, dependencies: { [pkg.name]: spec } }, null, 2));
+  // The same overrides as this project, so that its lock file's tree is the one npm expects.
+  const { overrides } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { overrides?: unknown };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'install-check', private: true, dependencies: { [pkg.name]: spec }, overrides }, null, 2));
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'install-check', lockfileVersion: 3, requires: true, packages }, null, 2));
   npm(['ci', '--prefer-offline', '--no-audit', '--no-fund'], dir);
   return join(dir, 'node_modules', pkg.name);
