@@ -3,7 +3,7 @@
  * a fresh directory, and run from there — with the embedded database, or with PostgreSQL
  * when the suite runs on it.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,12 @@ describe('the installed package', () => {
   it('holds the compiled code and every SQL migration', () => {
     expect(readdirSync(join(installed, 'dist/store/migrations'))).toEqual(readdirSync('src/store/migrations').filter((f) => f.endsWith('.sql')));
     expect(readdirSync(join(installed, 'dist/package'))).toContain('package-worker.js');
+  });
+
+  it.each(['--version', '-V'])('prints the version of the package with `assetport %s`', async (flag) => {
+    const c = runNode([bin, flag], {}, join(work, 'app'));
+    expect(await c.exited, c.output()).toBe(0);
+    expect(c.output()).toBe(`${(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }).version}\n`);
   });
 
   it('applies every migration to a fresh database with `assetport migrate`', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,12 @@ describe('the assetport process', () => {
     expect(orgs.body.items.map((o) => o.name)).toEqual(['persisted']);
     second.proc.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  });
+
+  it.each(['--version', '-V'])('prints the package version with %s', async (flag) => {
+    const c = runCli([flag], {});
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
   });
 
   it.each([
