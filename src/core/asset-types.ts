@@ -37,7 +37,7 @@ export interface AssetTypeInfo {
 }
 
 /** Secret setting names shared by every type that carries credentials. */
-export const DEFAULT_SECRET_FIELDS: readonly string[] = [
+const DEFAULT_SECRET_FIELDS: readonly string[] = [
   'password',
   'secret',
   'client_secret',

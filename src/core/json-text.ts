@@ -23,7 +23,7 @@ export function textProblem(s: string, where: string): string | null {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const isWellFormedText = (s: string): boolean => !LONE_SURROGATE.test(s);
+const isWellFormedText = (s: string): boolean => !LONE_SURROGATE.test(s);
 
 /**
  * Checks that a JSON value can be stored (jsonb refuses NUL characters in strings) and

@@ -9,7 +9,7 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 
 export const TEST_DB_KIND = (process.env.ASSETPORT_TEST_DB ?? 'pglite') as 'pglite' | 'postgres';
-export const TEST_PG_URL = process.env.ASSETPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TEST_PG_URL = process.env.ASSETPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   database: Database;
