@@ -21,7 +21,7 @@
  * are NFC, flagged UTF-8 (bit 11), and must pass the same rules the reader enforces.
  * zip64 is not written: an archive whose entries, offsets or central directory would not
  * fit 32-bit fields, or with more than 65,535 entries, is refused with an ArchiveError —
- * our reader's default limits (1 GiB, 10,000 entries) are far below that.
+ * our reader's default limits (1 GiB, 10,100 entries) are far below that.
  *
  * Calls are serialized internally; after any error the writer is failed and the output
  * is incomplete (the caller must discard it).

@@ -1,7 +1,7 @@
 /**
- * Numbered, forward-only SQL migrations (`migrations/NNN_name.sql`), applied at start in
- * one transaction under an advisory lock: two processes starting at once against one
- * database both come up, the second finding the work done.
+ * Numbered, forward-only SQL migrations (`migrations/NNN_name.sql`), applied at start,
+ * each in its own transaction under an advisory lock: two processes starting at once
+ * against one database both come up, the second finding the work done.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
