@@ -46,7 +46,7 @@ describe('the installed package', () => {
     const c = runNode([bin, flag], {}, join(work, 'app'));
     expect(await c.exited, c.output()).toBe(0);
     expect(c.output()).toBe(`${(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }).version}\n`);
-  });
+  }, 180_000);
 
   it('applies every migration to a fresh database with `assetport migrate`', async () => {
     const c = runNode([bin, 'migrate'], dataEnv(), join(work, 'app'));
@@ -60,7 +60,7 @@ describe('the installed package', () => {
     const url = `http://127.0.0.1:${port}`;
     const c = runNode([bin, 'serve'], { ...dataEnv(), PORT: String(port) }, join(work, 'app'));
     try {
-      await waitHealthy(url, 90_000, c, '/healthz');
+      await waitHealthy(url, 240_000, c, '/healthz');
       const ready = await request(url, 'GET', '/readyz');
       expect(ready.status).toBe(200);
       expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', migrations: 'ok' }, database: pg ? 'postgres' : 'pglite' });

@@ -52,7 +52,7 @@ describe('the assetport process', () => {
     const c = runCli([flag], {});
     expect(await c.exited).toBe(0);
     expect(c.output()).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
-  });
+  }, 180_000);
 
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
