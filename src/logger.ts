@@ -2,7 +2,7 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config/config.js';
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-auth-token"]',
   'req.headers["x-security-token"]',

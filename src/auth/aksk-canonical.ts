@@ -113,7 +113,7 @@ export function normalizeSignedHeaders(signedHeaders: readonly string[]): string
   return [...new Set(signedHeaders.map((h) => h.trim().toLowerCase()))].filter((h) => h !== '').sort();
 }
 
-export function canonicalHeaders(headers: HeaderMap, signedHeaders: readonly string[]): string {
+function canonicalHeaders(headers: HeaderMap, signedHeaders: readonly string[]): string {
   const byName = lowerCaseHeaders(headers);
   const lines: string[] = [];
   for (const name of normalizeSignedHeaders(signedHeaders)) {

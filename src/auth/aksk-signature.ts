@@ -43,29 +43,24 @@ import { formatSdkDate, parseSdkAuthorization, parseSdkDate, schemeOf } from './
 import { canonicalRequest, hashCanonicalRequest, lowerCaseHeaders, normalizeSignedHeaders, sign, splitUrl, stringToSign, SDK_ALGORITHM, type HeaderMap } from './aksk-canonical.js';
 
 export {
-  canonicalHeaders,
   canonicalQueryString,
   canonicalRequest,
   canonicalUri,
   hashCanonicalRequest,
-  lowerCaseHeaders,
-  normalizeSignedHeaders,
   sdkEscape,
   sign,
-  splitUrl,
   stringToSign,
-  SDK_ALGORITHM,
   type CanonicalRequestInput,
   type HeaderMap,
   type HeaderValue,
 } from './aksk-canonical.js';
 export { formatSdkDate, parseSdkAuthorization, parseSdkDate, type SdkAuthorization } from './aksk-authorization.js';
 
-export const SDK_DATE_HEADER = 'x-sdk-date';
-export const SDK_CONTENT_SHA256_HEADER = 'x-sdk-content-sha256';
+const SDK_DATE_HEADER = 'x-sdk-date';
+const SDK_CONTENT_SHA256_HEADER = 'x-sdk-content-sha256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** Maximum distance between `X-Sdk-Date` and the server clock. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 export type VerifyResult =
   | {

@@ -24,7 +24,7 @@ const MAX_MEM = 2 * 128 * SCRYPT_N * SCRYPT_R * SCRYPT_P + 1024 * 1024;
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ENCODED_RE = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 
-export const TOKEN_PREFIX = 'apt_';
+const TOKEN_PREFIX = 'apt_';
 const TOKEN_RE = /^apt_[A-Za-z0-9_-]{43}$/;
 
 function scrypt(plain: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {

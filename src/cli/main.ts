@@ -1,4 +1,5 @@
 /** The `assetport` command. */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { MasterKeyError } from '../secrets/master-key.js';
@@ -34,8 +35,15 @@ async function run(mode: { http: boolean; worker: boolean }): Promise<void> {
   process.on('SIGTERM', onSignal);
 }
 
+/** The package's version, from its package.json (two levels up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 const program = new Command('assetport')
   .description('Moves integration assets between environments as ZIP packages.')
+  .version(packageVersion())
   .showHelpAfterError();
 
 program

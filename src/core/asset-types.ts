@@ -1,7 +1,8 @@
 /**
  * The asset-type registry: every asset type of both sides described once — its wire
- * names, which body fields are secret, what it may refer to, and its conflict default.
- * Everything else (plan, dialect adapters, masking, export order) reads from here.
+ * names, which body fields are secret, what it may refer to, its conflict default and its
+ * dependency tier. The plan, the conflict policies, secret handling, the package format and
+ * the import options read from here.
  */
 
 export const ROMA_TYPES = ['application', 'datasource', 'api', 'function', 'topic', 'product', 'task'] as const;
@@ -36,14 +37,14 @@ export interface AssetTypeInfo {
   readonly secretFields: readonly string[];
   /** Types this type may refer to. */
   readonly refersTo: readonly AssetType[];
-  /** Imported disabled when one of these references does not resolve. */
+  /** The conflict policy of this type when an import names none. */
   readonly conflictDefault: ConflictPolicy;
-  /** Dependency tier: lower tiers are written first and deleted last. */
+  /** Dependency tier: a plan orders its actions (and an import writes) lower tiers first. */
   readonly tier: number;
 }
 
 /** Secret setting names shared by every type that carries credentials. */
-export const DEFAULT_SECRET_FIELDS: readonly string[] = [
+const DEFAULT_SECRET_FIELDS: readonly string[] = [
   'password',
   'secret',
   'client_secret',

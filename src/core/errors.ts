@@ -1,7 +1,7 @@
 /**
- * The one error type the core, store and jobs raise. Each wire dialect maps `code`
- * to its own envelope and status (see src/http/<dialect>/errors.ts); the core never
- * knows which dialect called.
+ * The error the core, services, store and jobs raise for what a caller is told: a stable
+ * `code` and a message. Each front door maps `code` to its own envelope and status (the
+ * native API in src/http/native/errors.ts); the core never knows which door called.
  */
 export type ErrorCode =
   | 'invalid_request'

@@ -1,12 +1,8 @@
 /** JSON text as stored: checksums, and the checks that a value can be stored as text. */
 import crypto from 'node:crypto';
 
-type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string;
-const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
-
-/** SHA-256 in hex (strings as UTF-8); the one-shot `crypto.hash` where Node has it: no Hash object per call. */
-export const sha256Hex: (data: string | Uint8Array) => string =
-  typeof oneShot === 'function' ? (data) => oneShot('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
+/** SHA-256 in hex (strings as UTF-8), with the one-shot `crypto.hash`: no Hash object per call. */
+export const sha256Hex = (data: string | Uint8Array): string => crypto.hash('sha256', data, 'hex');
 
 /**
  * The checksum of an asset: the SHA-256 of its JSON text exactly as stored (bodies are
@@ -23,7 +19,7 @@ export function textProblem(s: string, where: string): string | null {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const isWellFormedText = (s: string): boolean => !LONE_SURROGATE.test(s);
+const isWellFormedText = (s: string): boolean => !LONE_SURROGATE.test(s);
 
 /**
  * Checks that a JSON value can be stored (jsonb refuses NUL characters in strings) and

@@ -47,9 +47,7 @@ import { addWriteWarnings, allWarnings } from './plan-warnings.js';
 export {
   policyFor,
   romaPolicy,
-  romaPrefix,
   snapLogicPolicy,
-  ROMA_PREFIX_TYPES,
   type PolicyMap,
   type DuplicateCheck,
   type RomaImportMode,
@@ -73,7 +71,6 @@ export type {
   PlanWarning,
   PlanWarningCode,
 } from './plan-types.js';
-export { sameRefSet } from './plan-refs.js';
 export { TASK_WITHOUT_PIPELINE_WARNING } from './plan-warnings.js';
 
 function emptySummary(): PlanSummary {

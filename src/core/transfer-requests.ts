@@ -59,7 +59,6 @@ export interface ExportRequest {
 
 export const isSpaceTarget = (t: ImportTargetRef): t is { spaceId: string } => 'spaceId' in t;
 export const isVersionTarget = (t: ImportTargetRef): t is { orgId: string; apiName: string; version: string } => 'apiName' in t;
-export const isProjectTarget = (t: ImportTargetRef): t is { orgId: string; projectSpace: string; project: string } => 'projectSpace' in t;
 
 export interface DeleteRequest {
   spaceId: string;

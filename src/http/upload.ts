@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobTooLargeError, deleteBlob, writeBlob, type BlobWriteOptions } from '../store/blobs.js';
 
-export const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 export type PartSpec =
   /** A ZIP, stored as a blob (for a job, on any worker), or in a private temp file (`local`, read in this request). */
@@ -48,7 +48,7 @@ export interface ReceivedUpload {
   discardLocal(): Promise<void>;
 }
 
-export class NotZipError extends DomainError {
+class NotZipError extends DomainError {
   constructor(part: string) {
     super('invalid_package', `The '${part}' part is not a ZIP archive (it does not start with the ZIP signature PK\\x03\\x04).`, { part, problem_code: 'archive.not_zip' });
   }

@@ -51,7 +51,7 @@ const readContent = async (db: Kysely<DB>, id: string): Promise<Buffer | null> =
  * The ids to export: the selection, with what the selected applications own (the assets
  * that refer to them) when asked, closed over references within the space when asked.
  */
-export async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies' | 'with_owned'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
+async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | 'asset_ids' | 'types' | 'with_dependencies' | 'with_owned'>): Promise<{ ids: string[]; missing: ExportReport['missing_dependencies'] }> {
   if (!p.asset_ids && !p.types && !p.with_dependencies && !p.with_owned) {
     // The whole space, nothing to resolve: only the ids are needed.
     const rows = await db.selectFrom('assets').select('id').where('space_id', '=', p.space_id).execute();
@@ -137,9 +137,9 @@ const spaceName = (s: SpaceView): string =>
 
 const spacePath = (s: SpaceView): string => `/${s.org_name}/${s.kind === 'api_version' ? 'apim/' : ''}${spaceName(s)}`;
 
-export const exportFileName = (s: SpaceView): string => `${[s.org_name, s.api_name, s.project_space, s.name].filter(Boolean).join('-').replace(/[^A-Za-z0-9+_-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'assets'}.zip`;
+const exportFileName = (s: SpaceView): string => `${[s.org_name, s.api_name, s.project_space, s.name].filter(Boolean).join('-').replace(/[^A-Za-z0-9+_-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'assets'}.zip`;
 
-export async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: readonly string[], sink: BlobSink, progress: (p: number) => void): Promise<{ counts: Record<string, number> }> {
+async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: readonly string[], sink: BlobSink, progress: (p: number) => void): Promise<{ counts: Record<string, number> }> {
   // Accounts first (few): the accounts template and the key ids come from them.
   const template: AccountsTemplate = { accounts: [] };
   const keyIds = new Set<string>();

@@ -31,7 +31,7 @@ export interface PlanOptions {
   limit?: { types: AssetType[]; max: number } | undefined;
 }
 
-export function planFor(prepared: PreparedImport, target: readonly TargetAssetRow[], opts: PlanOptions): Plan {
+function planFor(prepared: PreparedImport, target: readonly TargetAssetRow[], opts: PlanOptions): Plan {
   return makePlan({
     side: prepared.side,
     source: toPlanSources(prepared),

@@ -51,7 +51,7 @@ function targetOf(p: ImportParams): { target: ImportTargetRef; createNew: boolea
 }
 
 /** The import request a job stands for. */
-export function requestOfJob(keyring: KeyRing, job: JobRow): ImportRequest {
+function requestOfJob(keyring: KeyRing, job: JobRow): ImportRequest {
   const p = job.params as unknown as ImportParams;
   if (!job.input_blob_id) throw new DomainError('invalid_package', 'The uploaded package is no longer stored.');
   const overrides = p.accounts_sealed ? parseAccountOverrides(JSON.parse(keyring.decrypt(p.accounts_sealed)) as unknown) : [];

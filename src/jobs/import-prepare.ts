@@ -75,7 +75,7 @@ function dropUnreadable(body: unknown, fields: readonly string[]): unknown {
  * for byte; otherwise plain secrets are sealed and unreadable ones dropped (the text is
  * kept when that changes nothing).
  */
-export function prepareBody(type: AssetType, body: unknown, text: string, keyring: KeyRing): { body: unknown; text: string; undecryptable: string[] } {
+function prepareBody(type: AssetType, body: unknown, text: string, keyring: KeyRing): { body: unknown; text: string; undecryptable: string[] } {
   if (findSecretFields(type, body).length === 0) return { body, text, undecryptable: [] };
   const undecryptable = undecryptableSecretFields(type, body, keyring);
   const sealed = sealSecrets(type, dropUnreadable(body, undecryptable), keyring);

@@ -44,7 +44,7 @@ export interface ImportRun {
 }
 
 /** The plan's problems as a refusal whose reasons list all of them. */
-export function planRefusal(p: Plan, report: ImportReport): DomainError {
+function planRefusal(p: Plan, report: ImportReport): DomainError {
   const reasons: JobReason[] = p.problems.map((x) => ({ code: `plan.${x.code}`, message: x.message, ...(x.type ? { resource_type: x.type } : {}), ...(x.name ? { resource_name: x.name } : {}) }));
   const conflictsOnly = p.problems.every((x) => x.code === 'conflict');
   return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });

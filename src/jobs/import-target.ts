@@ -39,7 +39,7 @@ export interface TargetDescription {
 }
 
 /** The name of the N-th numbered copy: `<name><N>`, or `<name> <N>` for projects (SnapLogic's rule). */
-export const numberedName = (kind: SpaceKind, name: string, n: number): string => (kind === 'project' ? `${name} ${n}` : `${name}${n}`);
+const numberedName = (kind: SpaceKind, name: string, n: number): string => (kind === 'project' ? `${name} ${n}` : `${name}${n}`);
 
 async function siblingNames(db: Db, s: { kind: SpaceKind; org_id: string; api_id: string | null; project_space: string | null }): Promise<Set<string>> {
   let q = db.selectFrom('spaces').select('name').where('kind', '=', s.kind).where('org_id', '=', s.org_id);

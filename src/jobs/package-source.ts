@@ -22,7 +22,7 @@ import type { JobReason } from './job-types.js';
 /** Packages up to this size are read from memory. */
 const IN_MEMORY_BYTES = 32 * 1024 * 1024;
 
-export const archiveLimitsOf = (l: Limits): Partial<ArchiveLimits> => ({
+const archiveLimitsOf = (l: Limits): Partial<ArchiveLimits> => ({
   maxEntries: l.entries,
   maxUnpackedBytes: l.unpackedBytes,
   maxEntryBytes: l.entryBytes,
@@ -70,7 +70,7 @@ export async function openZip(db: Kysely<DB>, source: PackageSource, limits: Lim
   return openBlobArchive(db, source.blobId, limits);
 }
 
-export async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Limits): Promise<OpenedArchive> {
+async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Limits): Promise<OpenedArchive> {
   const blob = await getBlob(db, blobId);
   if (!blob) throw new DomainError('invalid_package', 'The uploaded package is no longer stored.');
   try {

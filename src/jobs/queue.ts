@@ -66,7 +66,7 @@ export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {
 }
 
 /** Fails RUNNING jobs whose lease expired and that have used up their attempts. */
-export async function failExhaustedJobs(db: Db): Promise<string[]> {
+async function failExhaustedJobs(db: Db): Promise<string[]> {
   const reason: JobReason[] = [{ code: 'job.lease_expired', message: 'The worker running this job stopped responding too many times; the job was given up.' }];
   const rows = await db
     .updateTable('jobs')

@@ -20,7 +20,7 @@ export interface ArchiveLimits {
   readonly maxPathBytes: number;
 }
 
-export const KiB = 1024;
+const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 

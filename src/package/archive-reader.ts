@@ -56,7 +56,7 @@ export interface OpenArchiveOptions {
   streamThreshold?: number;
 }
 
-export const DEFAULT_STREAM_THRESHOLD = 1024 * 1024;
+const DEFAULT_STREAM_THRESHOLD = 1024 * 1024;
 
 /** Opens and fully checks an archive. Throws an {@link ArchiveError} for anything hostile or broken. */
 export async function openArchive(

@@ -21,7 +21,7 @@
  * are NFC, flagged UTF-8 (bit 11), and must pass the same rules the reader enforces.
  * zip64 is not written: an archive whose entries, offsets or central directory would not
  * fit 32-bit fields, or with more than 65,535 entries, is refused with an ArchiveError —
- * our reader's default limits (1 GiB, 10,000 entries) are far below that.
+ * our reader's default limits (1 GiB, 10,100 entries) are far below that.
  *
  * Calls are serialized internally; after any error the writer is failed and the output
  * is incomplete (the caller must discard it).
@@ -32,7 +32,6 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ArchiveError, quote } from './archive-errors.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-limits.js';
-import { crc32 } from './crc32.js';
 import { checkEntryName, FLAG_UTF8, NameRegistry } from './entry-names.js';
 
 export type ZipSink = Writable | ((chunk: Buffer) => Promise<void> | void);
@@ -94,7 +93,7 @@ export interface PreparedEntry {
 
 /** Deflates an entry's bytes in one synchronous call (stored when that is not smaller). */
 export function compressEntry(input: Uint8Array, level = 6): PreparedEntry {
-  const crc = crc32(input);
+  const crc = zlib.crc32(input);
   if (input.length > 0) {
     const deflated = zlib.deflateRawSync(input, { level, chunkSize: Math.max(64, Math.min(input.length + 64, 1 << 20)) });
     if (deflated.length < input.length) return { method: 8, crc32: crc, uncompressedSize: input.length, data: deflated };
@@ -209,7 +208,7 @@ export class ZipWriter {
         async function* count(src: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
           for await (const c of src) {
             const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-            crc = crc32(b, crc);
+            crc = zlib.crc32(b, crc);
             usize += b.length;
             if (usize > MAX32) throw tooBig(`Entry ${quote(canonical)}`);
             yield b;

@@ -7,7 +7,6 @@
 import zlib from 'node:zlib';
 import { sha256Hex } from '../core/json-text.js';
 import { ArchiveError, isArchiveError, quote, type ArchiveErrorCode } from './archive-errors.js';
-import { crc32 } from './crc32.js';
 import { JsonProblem, parsePackageJsonText } from './json.js';
 
 /** What the central directory says about an entry. */
@@ -58,7 +57,7 @@ export function inflateEntry(raw: Uint8Array, entry: EntryFacts): Buffer {
     }
   }
   if (out.length !== entry.uncompressedSize) throw sizeError(entry, out.length);
-  if (crc32(out) !== entry.crc32) throw crcError(entry);
+  if (zlib.crc32(out) !== entry.crc32) throw crcError(entry);
   return out;
 }
 

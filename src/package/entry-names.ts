@@ -43,7 +43,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u20
 const DRIVE = /^[A-Za-z]:/;
 // Windows device names, also with an extension ("nul.txt") and the superscript-digit variants.
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/iu;
-export const MAX_SEGMENT_BYTES = 255;
+const MAX_SEGMENT_BYTES = 255;
 
 /**
  * Checks a decoded (NFC) name; throws `archive.unsafe_name`. A name ending in `/` is a
@@ -71,7 +71,7 @@ export function checkEntryName(name: string, maxBytes: number): void {
 }
 
 /** Names compare equal for duplicate detection when their keys are equal (a folder "a/" clashes with a file "a"). */
-export const duplicateKey = (nfcName: string): string => (nfcName.endsWith('/') ? nfcName.slice(0, -1) : nfcName).toLowerCase();
+const duplicateKey = (nfcName: string): string => (nfcName.endsWith('/') ? nfcName.slice(0, -1) : nfcName).toLowerCase();
 
 /**
  * Tracks names seen so far and throws `archive.duplicate_name` on an exact, Unicode

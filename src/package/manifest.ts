@@ -14,7 +14,7 @@ export const PACKAGE_FORMAT_VERSION = 1;
 
 export const MANIFEST_PATH = 'manifest.json';
 export const ACCOUNTS_TEMPLATE_PATH = 'accounts_template.json';
-export const EXPRESSIONS_DIR = 'expressions/';
+const EXPRESSIONS_DIR = 'expressions/';
 
 export const PACKAGE_KINDS = ['instance', 'api_version', 'project'] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
@@ -31,9 +31,9 @@ const Str = (max = 256): TSchema => Type.String({ minLength: 1, maxLength: max }
 const AssetTypeSchema = Type.Union(ASSET_TYPES.map((t) => Type.Literal(t)));
 const KindSchema = Type.Union(PACKAGE_KINDS.map((k) => Type.Literal(k)));
 
-export const AssetRefSchema = Type.Object({ type: AssetTypeSchema, name: Str(1024) });
+const AssetRefSchema = Type.Object({ type: AssetTypeSchema, name: Str(1024) });
 
-export const ManifestAssetSchema = Type.Object({
+const ManifestAssetSchema = Type.Object({
   id: Type.String({ pattern: '^[0-9a-f]{24}$' }),
   type: AssetTypeSchema,
   name: Str(1024),
@@ -44,7 +44,7 @@ export const ManifestAssetSchema = Type.Object({
   refs: Type.Optional(Type.Array(AssetRefSchema, { maxItems: 10_000 })),
 });
 
-export const SourceSchema = Type.Object({
+const SourceSchema = Type.Object({
   org_id: Str(),
   org_name: Str(),
   space_id: Str(),
@@ -53,7 +53,7 @@ export const SourceSchema = Type.Object({
 });
 
 /** The manifest without its assets (each asset is validated on its own, so one bad asset does not hide the others' problems). */
-export const ManifestHeadSchema = Type.Object({
+const ManifestHeadSchema = Type.Object({
   format: Type.Literal(PACKAGE_FORMAT),
   format_version: Type.Literal(PACKAGE_FORMAT_VERSION),
   kind: KindSchema,
@@ -93,14 +93,7 @@ export interface Manifest {
   [extra: string]: unknown;
 }
 
-/** A secret setting in the accounts template. */
-export interface EncryptedValue {
-  value: string;
-  encrypted: true;
-  key_id: string;
-}
-
-export const AccountsTemplateSchema = Type.Object({
+const AccountsTemplateSchema = Type.Object({
   accounts: Type.Array(
     Type.Object({
       snode_id: Type.String({ pattern: '^[0-9a-f]{24}$' }),

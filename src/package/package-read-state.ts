@@ -8,7 +8,7 @@ import { displayName } from './archive-errors.js';
 import { PackageError, type PackageProblem, type PackageProblemCode } from './package-errors.js';
 
 /** At most this many problems are listed (a manifest of 100,000 missing assets would otherwise flood the report); the rest are counted. */
-export const MAX_PROBLEMS = 1000;
+const MAX_PROBLEMS = 1000;
 
 export type ReportProblem = (code: PackageProblemCode, message: string, entry?: string) => void;
 

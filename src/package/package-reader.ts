@@ -24,7 +24,6 @@ import { readListedAssets, startDocumentChecks } from './package-listed-assets.j
 import { DuplicateRegistry, ProblemList, refKey, type ReadState } from './package-read-state.js';
 
 export type { BinaryPackageAsset, ExternalRef, JsonPackageAsset, PackageAsset, PackageAssetBase } from './package-assets.js';
-export { MAX_PROBLEMS } from './package-read-state.js';
 
 export interface PackageIndex {
   readonly manifest: Manifest;

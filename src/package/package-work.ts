@@ -130,7 +130,7 @@ const BATCH = 250;
 /** A batch being written is also ended at this many bytes, so large documents do not pile up in memory. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 /** Fewer documents than this are done on the calling thread (a thread costs more to start than it saves). */
-export const PARALLEL_MIN = 500;
+const PARALLEL_MIN = 500;
 
 /**
  * Verifies documents as they are added: full batches go to threads with room for them while

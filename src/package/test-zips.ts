@@ -4,7 +4,6 @@
  * produce — so every hostile case can be forged. Not used by production code.
  */
 import zlib from 'node:zlib';
-import { crc32 } from './crc32.js';
 
 export interface ForgedLocal {
   name?: string | Buffer;
@@ -77,7 +76,7 @@ function resolve(e: ForgedEntry): Resolved {
     payload,
     flags: e.flags ?? (typeof e.name === 'string' && /[^\x00-\x7f]/.test(e.name) ? 0x0800 : 0),
     method,
-    crc: e.crc32 ?? crc32(content),
+    crc: e.crc32 ?? zlib.crc32(content),
     csize: e.compressedSize ?? payload.length,
     usize: e.uncompressedSize ?? content.length,
   };

@@ -21,7 +21,7 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 
-export const CIPHERTEXT_PREFIX = '$ap1$';
+const CIPHERTEXT_PREFIX = '$ap1$';
 const AAD = Buffer.from('assetport:secret:v1', 'utf8');
 const KEY_ID_PREFIX = Buffer.from('assetport-key-id:', 'utf8');
 const KEY_BYTES = 32;

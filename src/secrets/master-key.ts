@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const MASTER_KEY_ENV = 'ASSETPORT_MASTER_KEY';
+const MASTER_KEY_ENV = 'ASSETPORT_MASTER_KEY';
 export const MASTER_KEY_FILE = 'master.key';
 
 export class MasterKeyError extends Error {

@@ -18,7 +18,7 @@ export type Need = 'R' | 'W' | 'X';
 const orgRole = async (db: Kysely<DB>, orgId: string, userId: string): Promise<'admin' | 'member' | undefined> =>
   (await db.selectFrom('org_roles').select('role').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst())?.role;
 
-export const orgNotFound = (ref: string): DomainError => new DomainError('not_found', `Org '${ref}' was not found.`, { resource: 'org' });
+const orgNotFound = (ref: string): DomainError => new DomainError('not_found', `Org '${ref}' was not found.`, { resource: 'org' });
 export const spaceNotFound = (ref: string): DomainError => new DomainError('not_found', `Space '${ref}' was not found.`, { resource: 'space' });
 
 /** The permissions the principal holds on a space ('' when none). */

@@ -33,7 +33,7 @@ export interface AssetOut {
   updated_at: string;
 }
 
-export function assetView(a: AssetRow): AssetOut {
+function assetView(a: AssetRow): AssetOut {
   const type = a.type as AssetType;
   return {
     id: a.id,

@@ -10,7 +10,6 @@ import { generateToken, hashToken } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import { recordAudit } from '../store/audit.js';
-import { findOrg } from '../store/orgs.js';
 import type { DB } from '../store/schema.js';
 import { deleteExpiredTokens, insertToken, tokenScope } from '../store/tokens.js';
 import { findUserById, findUserByName } from '../store/users.js';
@@ -81,10 +80,4 @@ export async function accessKeySecret(db: Kysely<DB>, keyring: KeyRing, access: 
 export async function principalById(db: Kysely<DB>, userId: string): Promise<Principal | null> {
   const u = await findUserById(db, userId);
   return u && !u.locked ? principalOf(u) : null;
-}
-
-/** The org a door addresses by id or name (visible or not: access is checked by the use cases). */
-export async function orgRef(db: Kysely<DB>, ref: string): Promise<{ id: string; name: string } | undefined> {
-  const o = await findOrg(db, ref);
-  return o ? { id: o.id, name: o.name } : undefined;
 }

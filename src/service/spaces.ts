@@ -21,7 +21,7 @@ export interface SpaceOut {
   created_at: string;
 }
 
-export function spaceView(s: SpaceView): SpaceOut {
+function spaceView(s: SpaceView): SpaceOut {
   return {
     space_id: s.id,
     kind: s.kind,
@@ -33,7 +33,7 @@ export function spaceView(s: SpaceView): SpaceOut {
   };
 }
 
-export const instanceView = (s: SpaceView) => ({ id: s.id, ...spaceView(s) });
+const instanceView = (s: SpaceView) => ({ id: s.id, ...spaceView(s) });
 
 async function inTransaction<T>(ctx: ServiceContext, what: string, fn: (trx: ServiceContext['db']) => Promise<T>): Promise<T> {
   try {

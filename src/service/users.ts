@@ -112,8 +112,8 @@ export async function grant(ctx: ServiceContext, spaceId: string, input: { user?
 }
 
 /**
- * Makes the bootstrap admin on first start, when no admin exists yet. Returns the
- * generated password when one was made (to be printed once), null otherwise.
+ * Makes the bootstrap admin on first start, when no admin exists yet. Returns whether it
+ * was created, and the generated password when one was made (to be printed once).
  */
 export async function bootstrapAdmin(db: Kysely<DB>, name: string, password: string | undefined): Promise<{ created: boolean; generatedPassword: string | null }> {
   const existing = await findUserByName(db, name);

@@ -14,7 +14,7 @@ import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export const BLOB_CHUNK_BYTES = 1024 * 1024;
+const BLOB_CHUNK_BYTES = 1024 * 1024;
 
 export interface BlobInfo { id: string; size: number; sha256: string }
 

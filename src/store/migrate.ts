@@ -1,14 +1,14 @@
 /**
- * Numbered, forward-only SQL migrations (`migrations/NNN_name.sql`), applied at start in
- * one transaction under an advisory lock: two processes starting at once against one
- * database both come up, the second finding the work done.
+ * Numbered, forward-only SQL migrations (`migrations/NNN_name.sql`), applied at start,
+ * each in its own transaction under an advisory lock: two processes starting at once
+ * against one database both come up, the second finding the work done.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
 
-// Resolves to <package root>/src/store/migrations from both src/store and dist/store.
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/store/migrations/', import.meta.url));
+// src/store/migrations from the sources; dist/store/migrations, copied there by the build, from the package.
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** Arbitrary constant: the advisory lock key of the migrator ("assetpor" in ASCII). */
 const MIGRATION_LOCK_KEY = '7022344756064735090';
 

@@ -7,7 +7,7 @@ export interface OrgRow { id: string; name: string; created_at: Date }
 export const insertOrg = (db: Kysely<DB>, org: { id: string; name: string }): Promise<OrgRow> =>
   db.insertInto('orgs').values(org).returningAll().executeTakeFirstOrThrow();
 
-/** By 32-hex id or by name (ids win: a name can't be 32 hex because the name rule allows it, so ids are tried first). */
+/** By 32-hex id or by name. The name rule allows a 32-hex name, so an id is tried first and wins. */
 export async function findOrg(db: Kysely<DB>, idOrName: string): Promise<OrgRow | undefined> {
   const byId = isId32(idOrName)
     ? await db.selectFrom('orgs').selectAll().where('id', '=', idOrName).executeTakeFirst()

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,12 @@ describe('the assetport process', () => {
     second.proc.kill('SIGINT');
     expect(await second.exited).toBe(0);
   });
+
+  it.skipIf(pgliteRunOnly).each(['--version', '-V'])('prints the package version with %s', async (flag) => {
+    const c = runCli([flag], {});
+    expect(await c.exited).toBe(0);
+    expect(c.output()).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
+  }, 180_000);
 
   it.skipIf(pgliteRunOnly).each([
     [{ PORT: 'eighty' }, 'PORT'],

@@ -15,7 +15,7 @@ import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { TEST_DB_KIND, TEST_PG_URL, withDatabaseName } from './db-target.js';
 
-export { TEST_DB_KIND, TEST_PG_URL };
+export { TEST_DB_KIND };
 
 export interface TestDatabase {
   database: Database;

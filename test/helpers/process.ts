@@ -8,9 +8,15 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
+/** Runs `assetport` from the sources. */
 export function runCli(args: string[], env: Record<string, string>): Child {
+  return runNode(['--import', 'tsx', 'src/cli/main.ts', ...args], env);
+}
+
+/** Runs a script with Node, in an environment without this process's assetport settings. */
+export function runNode(argv: string[], env: Record<string, string>, cwd?: string): Child {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASSETPORT_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...clean, LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
+  const proc = spawn(process.execPath, argv, { env: { ...clean, LOG_LEVEL: 'info', ...env }, stdio: 'pipe', ...(cwd ? { cwd } : {}) });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -28,11 +34,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitHealthy(url: string, ms: number, child?: Child): Promise<number> {
+/** Waits until `path` (by default /readyz) answers 200; returns how long that took. */
+export async function waitHealthy(url: string, ms: number, child?: Child, path = '/readyz'): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < ms) {
     try {
-      const r = await fetch(`${url}/readyz`);
+      const r = await fetch(`${url}${path}`);
       if (r.status === 200) return Date.now() - start;
     } catch {
       // not listening yet

@@ -1,5 +1,5 @@
 /** A minimal ZIP (stored entries) with any names: for hostile-input tests at the HTTP level. */
-import { crc32 } from '../../src/package/crc32.js';
+import { crc32 } from 'node:zlib';
 
 export function zipOf(entries: Array<{ name: string; data: Buffer }>): Buffer {
   const locals: Buffer[] = [];

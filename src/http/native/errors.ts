@@ -13,7 +13,7 @@ interface CatalogueEntry { status: number; title: string }
 /** Every code the native door answers with: the engine's, the framework's, and its own. */
 export type NativeErrorCode = ErrorCode | HttpProblemCode | 'route_not_found' | 'method_not_allowed';
 
-export const NATIVE_ERRORS: Readonly<Record<NativeErrorCode, CatalogueEntry>> = Object.freeze({
+const NATIVE_ERRORS: Readonly<Record<NativeErrorCode, CatalogueEntry>> = Object.freeze({
   invalid_request: { status: 400, title: 'Invalid request' },
   invalid_name: { status: 400, title: 'Invalid name' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
@@ -44,7 +44,7 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-export function problemOf(code: NativeErrorCode, detail: string, request: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
+function problemOf(code: NativeErrorCode, detail: string, request: FastifyRequest, extra: Record<string, unknown> = {}): Problem {
   const entry = NATIVE_ERRORS[code];
   return {
     type: `urn:assetport:problem:${code}`,
@@ -58,7 +58,7 @@ export function problemOf(code: NativeErrorCode, detail: string, request: Fastif
   };
 }
 
-export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   reply.request.errorCode = p.code;
   if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="assetport", Basic realm="assetport"');
   return reply.code(p.status).type('application/problem+json').send(p);

@@ -30,7 +30,7 @@ export type RomaCode =
 
 interface Entry { status: number; summary: string }
 
-export const ROMA_ERRORS: Readonly<Record<RomaCode, Entry>> = Object.freeze({
+const ROMA_ERRORS: Readonly<Record<RomaCode, Entry>> = Object.freeze({
   'ROMA.1000': { status: 401, summary: 'No token in the request.' },
   'ROMA.1002': { status: 401, summary: 'The token is wrong or has expired.' },
   'ROMA.1006': { status: 403, summary: 'No permission for this operation.' },

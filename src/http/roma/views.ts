@@ -18,7 +18,7 @@ export interface RomaReason {
   error_msg: string;
 }
 
-export function romaReasons(job: JobRow): RomaReason[] {
+function romaReasons(job: JobRow): RomaReason[] {
   return job.reasons.slice(0, MAX_REASONS).map((r) => ({
     resource_type: r.resource_type ?? '',
     resource_name: cut(r.resource_name ?? ''),

@@ -1,0 +1,74 @@
+/**
+ * The package as it is published: packed with `npm pack`, installed from the tarball into
+ * a fresh directory, and run from there — with the embedded database, or with PostgreSQL
+ * when the suite runs on it.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/app.js';
+import { loadMigrations } from '../../src/store/migrate.js';
+import { createPostgresDatabase, TEST_DB_KIND } from '../helpers/db.js';
+import { installTarball, packProject } from '../helpers/install.js';
+import { freePort, runNode, waitHealthy } from '../helpers/process.js';
+
+const work = mkdtempSync(join(tmpdir(), 'assetport-pack-'));
+let installed = '';
+let bin = '';
+let pg: { url: string; drop(): Promise<void> } | undefined;
+
+beforeAll(async () => {
+  installed = installTarball(packProject(join(work, 'pack')), join(work, 'app'));
+  bin = join(work, 'app/node_modules/.bin/assetport');
+  if (TEST_DB_KIND === 'postgres') pg = await createPostgresDatabase();
+}, 600_000);
+
+afterAll(async () => {
+  await pg?.drop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Where the installed command keeps its data: a fresh data directory, and PostgreSQL when the suite runs on it. */
+function dataEnv(): Record<string, string> {
+  const env: Record<string, string> = { ASSETPORT_DATA_DIR: join(work, 'data'), ASSETPORT_ADMIN_PASSWORD: 'install-check-pw' };
+  if (pg) Object.assign(env, { DATABASE_URL: pg.url, ASSETPORT_MASTER_KEY: 'b'.repeat(64) });
+  return env;
+}
+
+describe('the installed package', () => {
+  it('holds the compiled code and every SQL migration', () => {
+    expect(readdirSync(join(installed, 'dist/store/migrations'))).toEqual(readdirSync('src/store/migrations').filter((f) => f.endsWith('.sql')));
+    expect(readdirSync(join(installed, 'dist/package'))).toContain('package-worker.js');
+  });
+
+  it.each(['--version', '-V'])('prints the version of the package with `assetport %s`', async (flag) => {
+    const c = runNode([bin, flag], {}, join(work, 'app'));
+    expect(await c.exited, c.output()).toBe(0);
+    expect(c.output()).toBe(`${(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+  }, 180_000);
+
+  it('applies every migration to a fresh database with `assetport migrate`', async () => {
+    const c = runNode([bin, 'migrate'], dataEnv(), join(work, 'app'));
+    expect(await c.exited, c.output()).toBe(0);
+    const logged = c.output().split('\n').filter((l) => l.includes('"migrations applied"')).map((l) => (JSON.parse(l) as { applied: number[] }).applied);
+    expect(logged).toEqual([loadMigrations().map((m) => m.version)]);
+  }, 300_000);
+
+  it('serves that database with `assetport serve`: healthy, ready with every migration applied, and answering the API', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const c = runNode([bin, 'serve'], { ...dataEnv(), PORT: String(port) }, join(work, 'app'));
+    try {
+      await waitHealthy(url, 240_000, c, '/healthz');
+      const ready = await request(url, 'GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', migrations: 'ok' }, database: pg ? 'postgres' : 'pglite' });
+      const basic = { user: 'admin', password: 'install-check-pw' };
+      expect((await request(url, 'POST', '/api/v1/orgs', { basic, json: { name: 'installed' } })).status).toBe(201);
+    } finally {
+      c.proc.kill('SIGTERM');
+    }
+    expect(await c.exited, c.output()).toBe(0);
+  }, 300_000);
+});
