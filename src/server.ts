@@ -96,8 +96,8 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('stopping');
-      await app?.close();
-      await worker?.stop(config.shutdownGraceSeconds * 1000);
+      // Both at once: the worker stops claiming while requests under way finish.
+      await Promise.all([app?.close(), worker?.stop(config.shutdownGraceSeconds * 1000)]);
       await closePackageThreads();
       await database.close();
       logger.info('stopped');

@@ -13,6 +13,7 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import type { Database } from '../store/database.js';
 import type { Metrics } from './metrics.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { closePromptly } from './shutdown.js';
 import { nativeRoutes } from './native/routes.js';
 import { problemOf, renderNativeError, sendProblem } from './native/errors.js';
 
@@ -64,6 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
+
+  closePromptly(app, { graceMs: config.shutdownGraceSeconds * 1000 });
 
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
   app.setNotFoundHandler((request, reply) => notFound(known, request, reply));
