@@ -13,9 +13,10 @@ import { Worker } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { KeyRing } from './secrets/key-ring.js';
 import { loadMasterKeys, MASTER_KEY_FILE } from './secrets/master-key.js';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrate.js';
+import { makeOwnerOnly, ownerOnlyFromNowOn } from './store/data-dir.js';
 import { closePackageThreads, setPackageThreads } from './package/thread-pool.js';
 import { bootstrapAdmin } from './service/users.js';
 
@@ -37,11 +38,23 @@ export interface StartOptions {
   announce?: (line: string) => void;
 }
 
+/** Makes the data directory and what assetport keeps in it owner-only; warns about what it could not change. */
+async function secureDataDir(config: Config, logger: Logger): Promise<void> {
+  const { failed } = await makeOwnerOnly(config.dataDir, [MASTER_KEY_FILE, relative(config.dataDir, config.pgliteDir)]);
+  if (failed.length > 0) {
+    logger.warn({ paths: failed.slice(0, 10), count: failed.length }, `could not make ${failed.length} path(s) in the data directory owner-only (0700/0600); check who owns ${config.dataDir}`);
+  }
+}
+
+/** Opens the database (the embedded one in the data directory, or DATABASE_URL) and applies missing migrations. */
 export async function openAndMigrate(config: Config, logger: Logger): Promise<Database> {
+  ownerOnlyFromNowOn();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
   try {
     const applied = await migrate(database);
     if (applied.length) logger.info({ applied }, 'migrations applied');
+    // After the open: a new embedded database unpacks its first files with modes of its own.
+    await secureDataDir(config, logger);
     return database;
   } catch (e) {
     await database.close().catch(() => undefined);
@@ -51,6 +64,7 @@ export async function openAndMigrate(config: Config, logger: Logger): Promise<Da
 
 export async function startProcess(config: Config, opts: StartOptions): Promise<RunningProcess> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  ownerOnlyFromNowOn();
   const keys = await loadMasterKeys({ envValue: config.masterKey, dataDir: config.dataDir });
   if (keys.generated) logger.warn({ path: join(config.dataDir, MASTER_KEY_FILE) }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
   const keyring = KeyRing.fromMasterKeys(keys.keys);
