@@ -62,6 +62,21 @@ export async function openAndMigrate(config: Config, logger: Logger): Promise<Da
   }
 }
 
+/** Creates the admin user on first start (printing a generated password once); warns when ASSETPORT_ADMIN_PASSWORD went stale. */
+async function ensureAdmin(config: Config, database: Database, logger: Logger, announce: (line: string) => void): Promise<void> {
+  const admin = await bootstrapAdmin(database.db, config.adminUser, config.adminPassword);
+  if (admin.generatedPassword) {
+    announce(`assetport: created admin user '${config.adminUser}' with password ${admin.generatedPassword} (shown once; set ASSETPORT_ADMIN_PASSWORD to choose it)`);
+  } else if (admin.created) {
+    logger.info({ user: config.adminUser }, 'created the admin user');
+  } else if (admin.givenPasswordMatches === false) {
+    logger.warn(
+      { user: config.adminUser },
+      `ASSETPORT_ADMIN_PASSWORD is set but is not the password of user '${config.adminUser}' (it is used only when the user is first created): unset it, or apply it with \`assetport admin reset-password\``,
+    );
+  }
+}
+
 export async function startProcess(config: Config, opts: StartOptions): Promise<RunningProcess> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   ownerOnlyFromNowOn();
@@ -91,19 +106,23 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
 
   let app: FastifyInstance | undefined;
   let url: string | undefined;
+  let started = false;
   if (opts.http) {
-    const admin = await bootstrapAdmin(database.db, config.adminUser, config.adminPassword);
-    if (admin.generatedPassword) {
-      (opts.announce ?? ((l) => process.stdout.write(`${l}\n`)))(
-        `assetport: created admin user '${config.adminUser}' with password ${admin.generatedPassword} (shown once; set ASSETPORT_ADMIN_PASSWORD to choose it)`,
-      );
-    } else if (admin.created) {
-      logger.info({ user: config.adminUser }, 'created the admin user');
+    try {
+      app = await buildApp({ config, database, keyring, logger, metrics, onJobEnqueued: () => worker?.poke(), started: () => started });
+      url = await app.listen({ host: config.host, port: config.port });
+      // Only now that it listens: a start that failed before (port in use) made no admin, so
+      // the next start generates and prints a password again instead of keeping one no one saw.
+      await ensureAdmin(config, database, logger, opts.announce ?? ((l) => process.stdout.write(`${l}\n`)));
+    } catch (e) {
+      // Leave nothing half-open behind (the embedded database above all).
+      await app?.close().catch(() => undefined);
+      await database.close().catch(() => undefined);
+      throw e;
     }
-    app = await buildApp({ config, database, keyring, logger, metrics, onJobEnqueued: () => worker?.poke() });
-    url = await app.listen({ host: config.host, port: config.port });
   }
   worker?.start();
+  started = true;
   logger.info({ url, worker: Boolean(worker), database: database.kind }, 'assetport started');
 
   let stopping: Promise<void> | undefined;

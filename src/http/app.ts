@@ -25,6 +25,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Called after a job is enqueued by this process (wakes the in-process worker). */
   onJobEnqueued?: () => void;
+  /** False while the process is still starting (e.g. creating the admin user after it began to listen): /readyz answers 503 until then. */
+  started?: () => boolean;
 }
 
 const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -75,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throwFileSizeLimit: true,
     limits: { fileSize: config.limits.uploadBytes + 1, files: 4, fields: 8, fieldSize: 1024 * 1024, parts: 12, headerPairs: 64 },
   });
-  registerOpsRoutes(app, deps.database, metrics);
+  registerOpsRoutes(app, deps.database, metrics, deps.started);
   await app.register(async (api) => nativeRoutes(api, deps), { prefix: '/api/v1' });
   return app;
 }
