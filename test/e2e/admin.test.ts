@@ -51,7 +51,7 @@ const tokenFor = async (url: string, password: string): Promise<{ status: number
 const jsonLines = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('{'));
 
 describe('the admin user', () => {
-  it('a first start that cannot listen creates no admin; the next start creates it and shows its password', { timeout: 300_000 }, async () => {
+  it('a first start that cannot listen creates no admin; the next start creates it and shows its password', { timeout: 600_000 }, async () => {
     const env = await deployment();
     const blocker: Server = createServer();
     const port = await freePort();
@@ -75,18 +75,25 @@ describe('the admin user', () => {
     await stop(second);
   });
 
-  it('reset-password sets the password from ASSETPORT_ADMIN_PASSWORD and revokes the tokens; a stale ASSETPORT_ADMIN_PASSWORD is pointed out at start', { timeout: 300_000 }, async () => {
+  it('reset-password sets the password from ASSETPORT_ADMIN_PASSWORD and revokes the tokens; a stale ASSETPORT_ADMIN_PASSWORD is pointed out at start', { timeout: 600_000 }, async () => {
     const env = await deployment();
     const first = await serve({ ...env, ASSETPORT_ADMIN_PASSWORD: 'first-password-1' });
     const old = await tokenFor(first.url, 'first-password-1');
     expect(old.status).toBe(201);
     expect(jsonLines(first.child.output()).some((l) => l.includes('ASSETPORT_ADMIN_PASSWORD is set but'))).toBe(false);
     // On PostgreSQL the command is safe beside a running server; the embedded database belongs to one process.
-    if (TEST_DB_KIND !== 'postgres') await stop(first.child);
+    if (TEST_DB_KIND !== 'postgres') {
+      const refused = runCli(['admin', 'reset-password'], { ...env, ASSETPORT_ADMIN_PASSWORD: 'second-password-2' });
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toContain(`is in use by process ${first.child.proc.pid}`);
+      expect((await tokenFor(first.url, 'first-password-1')).status).toBe(201);
+      await stop(first.child);
+    }
 
     const reset = runCli(['admin', 'reset-password'], { ...env, ASSETPORT_ADMIN_PASSWORD: 'second-password-2' });
     expect(await reset.exited, reset.output()).toBe(0);
-    expect(reset.output().trim()).toBe("assetport: set a new password for admin user 'admin' and revoked its 1 token");
+    const tokensIssued = TEST_DB_KIND === 'postgres' ? '1 token' : '2 tokens';
+    expect(reset.output().trim()).toBe(`assetport: set a new password for admin user 'admin' and revoked its ${tokensIssued}`);
     expect(reset.output()).not.toContain('second-password-2');
 
     const unknown = runCli(['admin', 'reset-password', '--user', 'nobody'], { ...env, ASSETPORT_ADMIN_PASSWORD: 'third-password-3' });

@@ -49,7 +49,7 @@ async function startAndStop(dataDir: string, work?: (url: string) => Promise<voi
 }
 
 describe.skipIf(process.platform === 'win32')('files at rest', () => {
-  it('a data directory made readable by others is owner-only again after a start, and stays so', { timeout: 300_000 }, async () => {
+  it('a data directory made readable by others is owner-only again after a start, and stays so', { timeout: 600_000 }, async () => {
     const dataDir = join(root, 'data');
     mkdirSync(dataDir, { mode: 0o777 });
     chmodSync(dataDir, 0o777);

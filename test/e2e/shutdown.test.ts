@@ -83,7 +83,7 @@ const logLine = (out: string, msg: RegExp): Record<string, unknown> | undefined 
     .find((l) => msg.test(String(l.msg)));
 
 describe('stopping on SIGINT', () => {
-  it('an open event stream and an idle keep-alive connection do not hold the process; the log says it closes them', { timeout: 300_000 }, async () => {
+  it('an open event stream and an idle keep-alive connection do not hold the process; the log says it closes them', { timeout: 600_000 }, async () => {
     // Without a worker the job stays queued, so its event stream would never end by itself.
     const s = await serve(['--no-worker']);
     const job = await startImport(s, 5);
@@ -98,7 +98,7 @@ describe('stopping on SIGINT', () => {
     agent.destroy();
   });
 
-  it('a running job is waited for and named in the log; the process exits soon after it ends', { timeout: 300_000 }, async () => {
+  it('a running job is waited for and named in the log; the process exits soon after it ends', { timeout: 600_000 }, async () => {
     const s = await serve([]);
     const job = await startImport(s, 10_000);
     let running!: () => void;
