@@ -25,7 +25,7 @@ export class UsageError extends Error {
 }
 
 /** Reads one line from the terminal without echoing it. Ctrl-C or Ctrl-D ends the command. */
-export function readHidden(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
+function readHidden(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
   return new Promise((resolve, reject) => {
     output.write(prompt);
     input.setRawMode(true);

@@ -15,7 +15,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 /** The route of a job's event stream (its handler takes the connection over). */
-export const EVENT_STREAM_ROUTE = '/api/v1/jobs/:job/events';
+const EVENT_STREAM_ROUTE = '/api/v1/jobs/:job/events';
 
 /** How often, while closing, connections that fell idle are closed. */
 const SWEEP_MS = 100;

@@ -115,7 +115,7 @@ export async function grant(ctx: ServiceContext, spaceId: string, input: { user?
   return { space_id: space.id, user: u.name, perms };
 }
 
-export interface AdminBootstrap {
+interface AdminBootstrap {
   created: boolean;
   /** The generated password when this call made the user without a given one (to be printed once), else null. */
   generatedPassword: string | null;

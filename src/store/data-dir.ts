@@ -20,14 +20,14 @@
 import { chmod, lstat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const PRIVATE_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 export function ownerOnlyFromNowOn(): void {
   if (process.platform !== 'win32') process.umask(0o077);
 }
 
-export interface Tightened {
+interface Tightened {
   /** Paths whose mode was changed. */
   changed: string[];
   /** Paths whose mode could not be changed, with the error code. */

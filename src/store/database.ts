@@ -61,7 +61,7 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
-export class DatabaseInUseError extends Error {
+class DatabaseInUseError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'DatabaseInUseError';
