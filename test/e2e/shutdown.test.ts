@@ -94,6 +94,9 @@ describe('stopping on SIGINT', () => {
     expect(code, s.child.output().slice(-3000)).toBe(0);
     expect(logLine(s.child.output(), /^closing \d+ open connections? \(1 event stream\)/), s.child.output().slice(-3000)).toBeDefined();
     expect(logLine(s.child.output(), /^stopped$/)).toBeDefined();
+    // Nothing went wrong on the way.
+    const afterStop = s.child.output().slice(s.child.output().indexOf('"msg":"stopping"'));
+    expect(afterStop.split('\n').filter((l) => /"level":"(warn|error|fatal)"/.test(l))).toEqual([]);
     events.destroy();
     agent.destroy();
   });
