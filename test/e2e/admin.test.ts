@@ -33,6 +33,7 @@ async function deployment(): Promise<Record<string, string>> {
 async function serve(env: Record<string, string>): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const child = runCli(['serve'], { ...env, PORT: String(port) });
+  cleanups.push(() => void child.proc.kill('SIGKILL')); // never left behind by a failed test
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, 120_000, child);
   return { child, url };
@@ -66,6 +67,7 @@ describe('the admin user', () => {
     expect(first.output()).not.toContain('with password');
 
     const second = runCli(['serve'], { ...env, PORT: String(port) });
+    cleanups.push(() => void second.proc.kill('SIGKILL'));
     const url = `http://127.0.0.1:${port}`;
     await waitHealthy(url, 120_000, second);
     const m = /created admin user 'admin' with password (\S+)/.exec(second.output());

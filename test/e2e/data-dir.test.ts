@@ -39,13 +39,17 @@ async function startAndStop(dataDir: string, work?: (url: string) => Promise<voi
   const port = await freePort();
   // The embedded database, whatever the suite runs on: it is what lives in the data directory.
   const child = runCli(['serve'], { ASSETPORT_DATA_DIR: dataDir, PORT: String(port), ASSETPORT_ADMIN_PASSWORD: 'admin-password-1' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url, 120_000, child);
-  await work?.(url);
-  // Checked while it runs too: what the database created since the start is owner-only.
-  expect(loose(dataDir)).toEqual([]);
-  child.proc.kill('SIGTERM');
-  expect(await child.exited).toBe(0);
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitHealthy(url, 120_000, child);
+    await work?.(url);
+    // Checked while it runs too: what the database created since the start is owner-only.
+    expect(loose(dataDir)).toEqual([]);
+    child.proc.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  } finally {
+    if (child.proc.exitCode === null) child.proc.kill('SIGKILL'); // never left behind by a failed test
+  }
 }
 
 describe.skipIf(process.platform === 'win32')('files at rest', () => {
