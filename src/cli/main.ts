@@ -5,11 +5,12 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { MasterKeyError } from '../secrets/master-key.js';
 import { createLogger } from '../logger.js';
 import { openAndMigrate, startProcess } from '../server.js';
+import { resetPasswordCommand, UsageError } from './reset-password.js';
 
-/** Configuration mistakes: one line naming the variable, exit code 2. */
+/** Configuration mistakes and bad usage: one line naming the variable or the problem, exit code 2. */
 function fail(e: unknown): never {
   process.stderr.write(`assetport: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(e instanceof ConfigError || e instanceof MasterKeyError ? 2 : 1);
+  process.exit(e instanceof ConfigError || e instanceof MasterKeyError || e instanceof UsageError ? 2 : 1);
 }
 
 async function run(mode: { http: boolean; worker: boolean }): Promise<void> {
@@ -44,7 +45,9 @@ function packageVersion(): string {
 const program = new Command('assetport')
   .description('Moves integration assets between environments as ZIP packages.')
   .version(packageVersion())
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (unknown command or option, missing argument) exit 2, like configuration errors; help exits 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('serve')
@@ -66,6 +69,23 @@ program
       const logger = createLogger(config.logLevel);
       const database = await openAndMigrate(config, logger);
       await database.close();
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+const admin = program.command('admin').description('administer the deployment from its host, straight in its database (no server needed)');
+
+admin
+  .command('reset-password')
+  .description(
+    "set a user's password (the admin user by default) and revoke the user's tokens; the password is read from ASSETPORT_ADMIN_PASSWORD when set, else asked twice on the terminal",
+  )
+  .option('--user <name>', 'the user whose password to set (default: ASSETPORT_ADMIN_USER, else admin)')
+  .action(async (opts: { user?: string }) => {
+    try {
+      process.stdout.write(`${await resetPasswordCommand(loadConfig(), opts)}\n`);
+      process.exit(0);
     } catch (e) {
       fail(e);
     }

@@ -5,13 +5,32 @@
 
 export type NameProblem = string | null;
 
-const CONTROL = /[\u0000-\u001f\u007f]/u;
+/**
+ * Characters no name may contain, whatever its kind: C0 and C1 controls (U+0000–U+001F,
+ * U+007F–U+009F), bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069), which make a name read differently from what it is, and the line and
+ * paragraph separators U+2028/U+2029. Every rule below checks this first, so the message
+ * names the character found.
+ */
+const FORBIDDEN_CHAR = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
+function forbiddenCharacter(name: string): string | null {
+  const m = FORBIDDEN_CHAR.exec(name);
+  if (!m) return null;
+  const c = (m[0] as string).codePointAt(0) as number;
+  const u = `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (c <= 0x9f) return `a control character (${u})`;
+  if (c === 0x2028 || c === 0x2029) return `a line or paragraph separator (${u})`;
+  if (c >= 0x2066) return `a bidirectional isolate (${u})`;
+  return `a bidirectional override (${u})`;
+}
 
 function basic(name: unknown, what: string, max: number): NameProblem {
   if (typeof name !== 'string') return `${what} must be a string`;
   if (name.length === 0) return `${what} must not be empty`;
+  const bad = forbiddenCharacter(name);
+  if (bad) return `${what} must not contain ${bad}`;
   if ([...name].length > max) return `${what} must be at most ${max} characters`;
-  if (CONTROL.test(name)) return `${what} must not contain control characters`;
   if (name !== name.trim()) return `${what} must not start or end with white space`;
   return null;
 }
@@ -31,23 +50,33 @@ export function checkSnapLogicAssetName(name: unknown): NameProblem {
 }
 
 /**
- * SnapLogic API (and version, project space, project) names: start with a letter or digit,
- * must not contain `shared`, exclude `| < > [ ] { } # ? / \`, at most 256 characters.
+ * SnapLogic space names (API versions, project spaces, projects): start with a letter or
+ * digit, exclude `| < > [ ] { } # ? / \`, at most 256 characters.
  */
 const API_FORBIDDEN = /[|<>[\]{}#?/\\]/u;
-export function checkApiName(name: unknown, what = 'API name'): NameProblem {
+function checkSnapLogicSpaceName(name: unknown, what: string): NameProblem {
   const p = basic(name, what, 256);
   if (p) return p;
   const s = name as string;
   if (!/^[\p{L}\p{N}]/u.test(s)) return `${what} must start with a letter or digit`;
-  if (s.toLowerCase().includes('shared')) return `${what} must not contain "shared"`;
   if (API_FORBIDDEN.test(s)) return `${what} must not contain any of | < > [ ] { } # ? / \\`;
   return null;
 }
 
-export const checkVersionName = (name: unknown): NameProblem => checkApiName(name, 'version name');
-export const checkProjectSpaceName = (name: unknown): NameProblem => checkApiName(name, 'project space name');
-export const checkProjectName = (name: unknown): NameProblem => checkApiName(name, 'project name');
+/**
+ * SnapLogic API names: the space-name rule, and they must not contain `shared` (any case).
+ * That rule is the API's alone: `shared` is a valid project space and project name.
+ */
+export function checkApiName(name: unknown): NameProblem {
+  const p = checkSnapLogicSpaceName(name, 'API name');
+  if (p) return p;
+  if ((name as string).toLowerCase().includes('shared')) return 'API name must not contain "shared"';
+  return null;
+}
+
+export const checkVersionName = (name: unknown): NameProblem => checkSnapLogicSpaceName(name, 'version name');
+export const checkProjectSpaceName = (name: unknown): NameProblem => checkSnapLogicSpaceName(name, 'project space name');
+export const checkProjectName = (name: unknown): NameProblem => checkSnapLogicSpaceName(name, 'project name');
 
 /**
  * ROMA names (applications, data sources, tasks, instances…): 1–64 characters (the job

@@ -96,6 +96,18 @@ describe('sealSecrets', () => {
     expect(s['secret']).toEqual({ value: own, encrypted: true, key_id: ring.currentKeyId });
   });
 
+  it('never takes a broken ciphertext for plain text: malformed, or altered under a key it holds', () => {
+    const own = ring.encrypt('here');
+    const raw = Buffer.from(own.split('$')[3] as string, 'base64url');
+    raw[20] = (raw[20] as number) ^ 1;
+    const altered = `$ap1$${ring.currentKeyId}$${raw.toString('base64url')}`;
+    for (const bad of ['$ap1$ffffffffffffffff$AAAA', `$ap1$${ring.currentKeyId}$AAAA`, `$ap1$${ring.currentKeyId}$!!!!`, '$ap1$', altered]) {
+      const err = expectDomainError(() => sealSecrets('Account', account({ password: { value: bad, encrypted: true, key_id: ring.currentKeyId } }), ring), [bad]);
+      expect(err.message).toContain("'password'");
+      expectDomainError(() => sealSecrets('Pipeline', account({ anything: { value: bad, encrypted: true } }), ring), [bad]);
+    }
+  });
+
   it('is idempotent', () => {
     const once = sealSecrets('Account', account({ password: 'pw' }), ring);
     expect(sealSecrets('Account', once, ring)).toEqual(once);
@@ -201,6 +213,22 @@ describe('secretKeyIds / undecryptableSecretFields', () => {
     expect(undecryptableSecretFields('Account', body, ring)).toEqual(['password', 'token']);
     expect(undecryptableSecretFields('Account', body, KeyRing.fromMasterKeys([Buffer.alloc(32, 1), Buffer.alloc(32, 2)]))).toEqual([]);
     expect(secretKeyIds('Account', account({ password: 'plain' }))).toEqual([]);
+  });
+
+  it('lists a ciphertext that does not decrypt here even when it names a key the ring holds', () => {
+    const own = ring.encrypt('b');
+    const raw = Buffer.from(own.split('$')[3] as string, 'base64url');
+    raw[13] = (raw[13] as number) ^ 1; // the tag
+    const body = account({
+      password: { value: '$ap1$ffffffffffffffff$AAAA', encrypted: true, key_id: 'ffffffffffffffff' },
+      secret: { value: own, encrypted: true },
+      token: { value: `$ap1$${ring.currentKeyId}$${raw.toString('base64url')}`, encrypted: true, key_id: ring.currentKeyId },
+      passphrase: { value: `$ap1$${ring.currentKeyId}$not base64`, encrypted: true },
+      other: { value: `$ap1$${ring.currentKeyId}$AAAA`, encrypted: true, key_id: ring.currentKeyId },
+      username: { value: 'u' },
+    });
+    expect(undecryptableSecretFields('Account', body, ring)).toEqual(['password', 'token', 'passphrase', 'other']);
+    expect(undecryptableSecretFields('Pipeline', body, ring)).toEqual(['password', 'token', 'passphrase', 'other']);
   });
 });
 

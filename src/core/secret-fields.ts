@@ -22,6 +22,11 @@
  *  - A value that is already our ciphertext is kept byte for byte (its `key_id` is set from
  *    the ciphertext), even when this deployment lacks the key: that is how an account is
  *    imported without its secret (see `undecryptableSecretFields`).
+ *  - A value starting with `$ap1$` claims to be our ciphertext and is never taken for plain
+ *    text. When it is malformed, or names a key this ring holds but fails authentication,
+ *    `sealSecrets` refuses it (DomainError `invalid_request` naming the field) and
+ *    `undecryptableSecretFields` lists it, like a ciphertext under a key this ring lacks:
+ *    an import drops it and brings the account in disabled.
  *  - `sealSecrets` refuses the mask `******` (DomainError `invalid_request`): a masked value
  *    reaching it means the caller forgot `mergeMaskedSecrets`, and sealing it would silently
  *    replace the real secret with six asterisks. (So `******` cannot be a password.)
@@ -35,7 +40,7 @@
  */
 import { assetTypeInfo, type AssetType } from './asset-types.js';
 import { DomainError } from './errors.js';
-import { isCiphertext, keyIdOf, type KeyRing } from '../secrets/key-ring.js';
+import { keyIdOf, looksSealed, type KeyRing } from '../secrets/key-ring.js';
 
 export const SECRET_MASK = '******';
 
@@ -113,7 +118,11 @@ function sealField(field: Json, key: string, ring: KeyRing): Json {
   if (value === undefined || value === null) return field;
   const out: JsonObject = Object.create(null) as JsonObject;
   if (isObject(field)) for (const k of Object.keys(field)) setOwn(out, k, field[k] as Json);
-  if (isCiphertext(value)) {
+  if (looksSealed(value)) {
+    const id = keyIdOf(value);
+    if (id === null || (ring.has(id) && !ring.canDecrypt(value as string))) {
+      throw new DomainError('invalid_request', `secret field '${key}' carries a ciphertext that does not decrypt (malformed or altered)`, { field: key });
+    }
     setOwn(out, 'value', value);
     setOwn(out, 'encrypted', true);
     setOwn(out, 'key_id', keyIdOf(value) as string);
@@ -188,12 +197,16 @@ export function secretKeyIds(type: AssetType, body: unknown): string[] {
   return [...ids].sort();
 }
 
-/** Secret fields whose ciphertext names a key the ring does not hold (import: "imported disabled, fields X, Y"). */
+/**
+ * Secret fields whose value claims to be our ciphertext but that the ring cannot decrypt:
+ * under a key it does not hold, malformed, or failing authentication (import: "imported
+ * disabled, fields X, Y").
+ */
 export function undecryptableSecretFields(type: AssetType, body: unknown, ring: KeyRing): string[] {
   const settings = settingsOf(body);
   return secretKeysWithValue(type, settings).filter((key) => {
-    const id = keyIdOf(valueOf(getOwn(settings as JsonObject, key)));
-    return id !== null && !ring.has(id);
+    const value = valueOf(getOwn(settings as JsonObject, key));
+    return looksSealed(value) && !ring.canDecrypt(value as string);
   });
 }
 

@@ -19,6 +19,7 @@ import { romaDoor } from './roma/routes.js';
 import { iamRoutes } from './roma/iam-routes.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
+import { closePromptly } from './shutdown.js';
 
 export interface AppDeps {
   config: Config;
@@ -28,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Called after a job is enqueued by this process (wakes the in-process worker). */
   onJobEnqueued?: () => void;
+  /** False while the process is still starting (e.g. creating the admin user after it began to listen): /readyz answers 503 until then. */
+  started?: () => boolean;
 }
 
 declare module 'fastify' {
@@ -66,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  closePromptly(app, { graceMs: config.shutdownGraceSeconds * 1000 });
+
   // Outside the doors.
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
   app.setNotFoundHandler(nativeNotFound(routes));
@@ -74,7 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throwFileSizeLimit: true,
     limits: { fileSize: config.limits.uploadBytes + 1, files: 4, fields: 8, fieldSize: 1024 * 1024, parts: 12, headerPairs: 64 },
   });
-  registerOpsRoutes(app, deps.database, metrics);
+  registerOpsRoutes(app, deps.database, metrics, deps.started);
   await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });
   await app.register(async (door) => romaDoor(door, { ...deps, routes }), { prefix: '/v2' });
   await app.register(async (door) => iamRoutes(door, deps));

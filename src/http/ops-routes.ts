@@ -5,7 +5,7 @@ import type { Database } from '../store/database.js';
 import { loadMigrations, migrationsApplied } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
 
-export function registerOpsRoutes(app: FastifyInstance, database: Database, metrics: Metrics): void {
+export function registerOpsRoutes(app: FastifyInstance, database: Database, metrics: Metrics, started?: () => boolean): void {
   const migrations = loadMigrations(); // read once, not on every probe
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -18,6 +18,7 @@ export function registerOpsRoutes(app: FastifyInstance, database: Database, metr
     } catch {
       // reported below
     }
+    if (started) checks.startup = started() ? 'ok' : 'failing';
     const ready = Object.values(checks).every((c) => c === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, database: database.kind });
   });

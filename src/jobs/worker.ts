@@ -114,8 +114,12 @@ export class Worker {
     this.wake?.();
     const cur = this.current;
     if (cur) {
-      const timedOut = await Promise.race([cur.done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
+      this.o.logger.info({ job_id: cur.job.id, kind: cur.job.kind }, `waiting for job ${cur.job.id} (${cur.job.kind}) to finish (at most ${graceMs / 1000} s)`);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([cur.done.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+      clearTimeout(timer);
       if (timedOut) {
+        this.o.logger.warn({ job_id: cur.job.id, kind: cur.job.kind }, `job ${cur.job.id} (${cur.job.kind}) did not finish within ${graceMs / 1000} s: stopping it and giving it back to the queue`);
         cur.abort.abort(new Error('worker stopping'));
         await Promise.race([cur.done, new Promise((r) => setTimeout(r, 2000))]);
         await releaseJob(this.o.db, cur.job.id, this.id).catch(() => undefined);

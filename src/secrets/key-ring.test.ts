@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { KeyRing, SecretError, isCiphertext, keyIdFor, keyIdOf } from './key-ring.js';
+import { KeyRing, SecretError, isCiphertext, keyIdFor, keyIdOf, looksSealed } from './key-ring.js';
 
 const key = (fill: number): Buffer => Buffer.alloc(32, fill);
 
@@ -113,6 +113,27 @@ describe('KeyRing', () => {
     }
     expect(isCiphertext(42)).toBe(false);
     expect(keyIdOf(null)).toBeNull();
+  });
+
+  it('canDecrypt: true only for an authentic ciphertext under a key it holds', () => {
+    const ring = KeyRing.fromMasterKeys([key(1), key(2)]);
+    const c = ring.encrypt('top secret');
+    expect(ring.canDecrypt(c)).toBe(true);
+    expect(ring.canDecrypt(KeyRing.fromMasterKeys([key(2)]).encrypt('old key'))).toBe(true);
+    expect(ring.canDecrypt(tamper(c, 20))).toBe(false);
+    expect(ring.canDecrypt(KeyRing.fromMasterKeys([key(3)]).encrypt('elsewhere'))).toBe(false);
+    expect(ring.canDecrypt(`$ap1$${ring.currentKeyId}$AAAA`)).toBe(false);
+    expect(ring.canDecrypt('$ap1$ffffffffffffffff$AAAA')).toBe(false);
+    expect(ring.canDecrypt('plain text')).toBe(false);
+  });
+
+  it('looksSealed: any string with the ciphertext prefix, well-formed or not', () => {
+    expect(looksSealed('$ap1$ffffffffffffffff$AAAA')).toBe(true);
+    expect(looksSealed('$ap1$')).toBe(true);
+    expect(looksSealed(KeyRing.fromMasterKeys([key(1)]).encrypt('x'))).toBe(true);
+    expect(looksSealed('plain $ap1$')).toBe(false);
+    expect(looksSealed('$ap2$0123456789abcdef$AAAA')).toBe(false);
+    expect(looksSealed(null)).toBe(false);
   });
 
   it('rotation: the old key still decrypts, new values use the new key', () => {

@@ -81,6 +81,14 @@ export function isCiphertext(s: unknown): boolean {
   return typeof s === 'string' && parseCiphertext(s) !== null;
 }
 
+/**
+ * Whether `s` claims to be our ciphertext: a string starting with `$ap1$`, well-formed or
+ * not. Such a value is never taken for plain text (a password cannot start with `$ap1$`).
+ */
+export function looksSealed(s: unknown): boolean {
+  return typeof s === 'string' && s.startsWith(CIPHERTEXT_PREFIX);
+}
+
 /** The key id of a ciphertext, or null when `s` is not one. */
 export function keyIdOf(s: unknown): string | null {
   if (typeof s !== 'string') return null;
@@ -118,6 +126,17 @@ export class KeyRing {
 
   has(keyId: string): boolean {
     return this.#keys.has(keyId);
+  }
+
+  /** Whether `cipher` is a ciphertext this ring decrypts (well-formed, a key it holds, authentic). */
+  canDecrypt(cipher: string): boolean {
+    try {
+      this.decrypt(cipher);
+      return true;
+    } catch (e) {
+      if (e instanceof SecretError) return false;
+      throw e;
+    }
   }
 
   encrypt(plain: string): string {

@@ -4,8 +4,8 @@ import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { checkUserName } from '../core/names.js';
 import type { DB, Perms } from '../store/schema.js';
-import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, type UserRow } from '../store/users.js';
-import { deleteExpiredTokens, insertToken, userIdOfToken } from '../store/tokens.js';
+import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, setPasswordHash, type UserRow } from '../store/users.js';
+import { deleteExpiredTokens, deleteTokensOfUser, insertToken, userIdOfToken } from '../store/tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword, verifyPasswordDummy } from '../auth/passwords.js';
@@ -65,11 +65,15 @@ function parseOrgRoles(v: unknown): OrgRoleInput[] {
   });
 }
 
-export async function createUser(ctx: ServiceContext, input: { name?: unknown; password?: unknown; org_roles?: unknown; admin?: unknown }) {
-  requireName(checkUserName(input.name), 'name');
-  if (typeof input.password !== 'string' || input.password.length < 8 || input.password.length > 1024) {
+function requirePassword(password: unknown): asserts password is string {
+  if (typeof password !== 'string' || password.length < 8 || password.length > 1024) {
     throw new DomainError('invalid_request', 'password: must be 8 to 1024 characters.', { field: 'password' });
   }
+}
+
+export async function createUser(ctx: ServiceContext, input: { name?: unknown; password?: unknown; org_roles?: unknown; admin?: unknown }) {
+  requireName(checkUserName(input.name), 'name');
+  requirePassword(input.password);
   const roles = parseOrgRoles(input.org_roles);
   const makeAdmin = input.admin === true;
   if (!ctx.principal.isAdmin) {
@@ -111,14 +115,43 @@ export async function grant(ctx: ServiceContext, spaceId: string, input: { user?
   return { space_id: space.id, user: u.name, perms };
 }
 
+interface AdminBootstrap {
+  created: boolean;
+  /** The generated password when this call made the user without a given one (to be printed once), else null. */
+  generatedPassword: string | null;
+  /** When a password was given and the user already existed: whether it is still the user's password; else null. */
+  givenPasswordMatches: boolean | null;
+}
+
 /**
- * Makes the bootstrap admin on first start, when no admin exists yet. Returns whether it
- * was created, and the generated password when one was made (to be printed once).
+ * Makes the bootstrap admin on first start, when no user of that name exists yet, with
+ * the given password or a generated one. The server calls it only once it listens, so a
+ * start that fails before (port in use) creates nothing and the next start generates and
+ * prints a password again: a generated password is never lost.
  */
-export async function bootstrapAdmin(db: Kysely<DB>, name: string, password: string | undefined): Promise<{ created: boolean; generatedPassword: string | null }> {
+export async function bootstrapAdmin(db: Kysely<DB>, name: string, password: string | undefined): Promise<AdminBootstrap> {
   const existing = await findUserByName(db, name);
-  if (existing) return { created: false, generatedPassword: null };
+  if (existing) return { created: false, generatedPassword: null, givenPasswordMatches: password === undefined ? null : await verifyPassword(password, existing.password_hash) };
   const plain = password ?? generatePassword();
   const created = await insertUserIfAbsent(db, { id: newId32(), name, password_hash: await hashPassword(plain), is_admin: true });
-  return { created, generatedPassword: created && !password ? plain : null };
+  // Not created: another process made it a moment ago (with the same configuration).
+  return { created, generatedPassword: created && !password ? plain : null, givenPasswordMatches: null };
+}
+
+/**
+ * Sets a user's password and revokes every token of the user, in one transaction (the
+ * `assetport admin reset-password` command; `actor` names who did it in the audit trail).
+ * Returns null when there is no such user.
+ */
+export async function resetPassword(db: Kysely<DB>, name: string, password: unknown, actor: string): Promise<{ admin: boolean; revokedTokens: number } | null> {
+  requirePassword(password);
+  const hash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const u = await findUserByName(trx, name);
+    if (!u) return null;
+    await setPasswordHash(trx, u.id, hash);
+    const revokedTokens = await deleteTokensOfUser(trx, u.id);
+    await recordAudit(trx, { actor, action: 'user.password_reset', details: { user: u.name, revoked_tokens: revokedTokens } });
+    return { admin: u.is_admin, revokedTokens };
+  });
 }

@@ -2,7 +2,7 @@
  * The database handle: Kysely over `pg` (DATABASE_URL) or over an embedded PGlite in the
  * data directory. One SQL dialect (PostgreSQL) and the same queries on both.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -67,15 +67,66 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
+class DatabaseInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * The embedded database belongs to one process: two opening the same directory would
+ * corrupt it. `<dir>.lock` holds the owner's process id while it is open; a lock whose
+ * process is gone (a crash) is taken over.
+ */
+function lockEmbedded(dir: string): () => void {
+  const path = `${dir}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw e;
+    }
+    let pid = NaN;
+    try {
+      pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    } catch {
+      // removed meanwhile: try again
+    }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new DatabaseInUseError(`the embedded database in ${dir} is in use by process ${pid}; stop that process first (if there is none, remove ${path})`);
+    }
+    rmSync(path, { force: true });
+  }
+}
+
 async function openPGlite(dir: string | undefined, archive?: Blob): Promise<Database> {
   let dataDir: string | undefined;
+  let unlock = (): void => undefined;
   if (dir && dir !== 'memory') {
     mkdirSync(dir, { recursive: true });
     dataDir = join(dir);
+    unlock = lockEmbedded(dataDir);
   }
   transferByteaAsBase64(true);
-  const lite = dataDir ? new PGlite(dataDir) : new PGlite({ loadDataDir: archive });
-  await lite.waitReady;
+  let lite: PGlite;
+  try {
+    lite = dataDir ? new PGlite(dataDir) : new PGlite({ loadDataDir: archive });
+    await lite.waitReady;
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const pool = new PGlitePool(lite);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -89,7 +140,11 @@ async function openPGlite(dir: string | undefined, archive?: Blob): Promise<Data
       );
     },
     async close() {
-      await db.destroy();
+      try {
+        await db.destroy();
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -16,3 +16,9 @@ export async function userIdOfToken(db: Kysely<DB>, tokenHash: string, now: Date
 }
 
 export const deleteExpiredTokens = (db: Kysely<DB>, now: Date): Promise<unknown> => db.deleteFrom('tokens').where('expires_at', '<=', now).execute();
+
+/** Revokes every token of a user; returns how many there were. */
+export async function deleteTokensOfUser(db: Kysely<DB>, userId: string): Promise<number> {
+  const r = await db.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

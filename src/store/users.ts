@@ -12,6 +12,9 @@ export async function insertUserIfAbsent(db: Kysely<DB>, u: { id: string; name: 
   return r !== undefined;
 }
 
+export const setPasswordHash = (db: Kysely<DB>, userId: string, passwordHash: string): Promise<unknown> =>
+  db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+
 export const findUserByName = (db: Kysely<DB>, name: string): Promise<UserRow | undefined> =>
   db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
 

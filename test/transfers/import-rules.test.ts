@@ -151,6 +151,33 @@ describe('import rules', () => {
     expect((job3.reasons as J[]).map((r) => r.code)).toContain('plan.override_unmatched');
   });
 
+  it('a ciphertext that does not decrypt here, under a key this deployment holds, is a secret it cannot read', async () => {
+    const kid = s.keyring.currentKeyId;
+    const good = Buffer.from(s.keyring.encrypt('real-pw').split('$')[3] as string, 'base64url');
+    good[14] = (good[14] as number) ^ 1; // the tag
+    const broken = {
+      malformed: { value: '$ap1$ffffffffffffffff$AAAA', encrypted: true, key_id: kid },
+      short: { value: `$ap1$${kid}$AAAA`, encrypted: true, key_id: kid },
+      altered: { value: `$ap1$${kid}$${good.toString('base64url')}`, encrypted: true, key_id: kid },
+    };
+    const body = { class_id: 'com.example.db', property_map: { settings: { username: { value: 'app' }, password: { value: s.keyring.encrypt('kept-pw'), encrypted: true, key_id: kid }, ...broken } } };
+    const pkg = await buildPackage('api_version', [{ type: 'Account', name: 'db', body }], { keyIds: [kid] });
+    const space = await newSpace();
+    const dry = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
+    expect(dry.status, dry.text).toBe(200);
+    expect((dry.body.items as J[])[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', fields: ['malformed', 'short', 'altered'] }] });
+    const job = await importInto(space, { package: pkg });
+    expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
+    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', fields: ['malformed', 'short', 'altered'] }] });
+    const row = await s.t.database.db.selectFrom('assets').select(['body', 'status']).where('space_id', '=', space).executeTakeFirstOrThrow();
+    expect(row.status).toBe('disabled');
+    const stored = (row.body as { property_map: { settings: Record<string, { value: unknown }> } }).property_map.settings;
+    for (const f of Object.keys(broken)) expect(stored[f], f).toEqual({ value: null, encrypted: true });
+    expect(s.keyring.decrypt(stored.password!.value as string)).toBe('kept-pw');
+    const text = JSON.stringify(row.body);
+    for (const f of Object.values(broken)) expect(text).not.toContain(f.value.slice(22));
+  });
+
   it('the expressions ZIP is flattened, the first of a name wins, and a warning names the one dropped', async () => {
     const space = await newSpace();
     const pkg = await buildPackage('api_version', [{ type: 'Pipeline', name: 'p' }]);

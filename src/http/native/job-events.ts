@@ -26,6 +26,7 @@ export async function streamJobEvents(db: Kysely<DB>, r: FastifyRequest, res: Se
     let final: JobRow | undefined = first;
     while (!closed && !isFinished(last.state)) {
       await new Promise((ok) => setTimeout(ok, intervalMs));
+      if (closed) return; // the client (or a stopping server) ended it: nothing more to read
       final = await getJob(db, first.id);
       if (!final) break;
       if (final.state !== last.state) send('state', { state: final.state, progress: final.progress });
