@@ -16,6 +16,8 @@ import { registerOpsRoutes } from './ops-routes.js';
 import { nativeDoor } from './native/routes.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { nativeClientError } from './native/errors.js';
 
 export interface AppDeps {
   config: Config;
@@ -33,6 +35,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => newId32(),
     bodyLimit: config.limits.jsonBodyBytes,
+    // Longer than any name or id can be once percent-encoded; longer still is a 414.
+    routerOptions: { maxParamLength: 4096 },
+    requestTimeout: config.timeouts.requestMs,
+    connectionTimeout: config.timeouts.idleMs,
+    // How often Node checks the request timeout: often enough to keep to it.
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor((config.timeouts.requestMs || 30_000) / 4))) },
+    // Errors before there is a request (bad HTTP, huge headers, a timeout) and bad URLs: problem+json too.
+    clientErrorHandler: nativeClientError,
+    frameworkErrors: (err, request, reply) => renderNativeError(err, request, reply),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -49,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
+
+  registerJsonBodyParser(app, config.limits.jsonBodyBytes);
 
   // Outside the doors.
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
