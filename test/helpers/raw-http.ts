@@ -26,6 +26,8 @@ export interface RawRequest {
   body?: Buffer | AsyncIterable<Buffer>;
   /** Half-close the connection after the body (e.g. a body shorter than its length). */
   endAfterBody?: boolean;
+  /** Leave the header block open: the body pieces are then more header lines. */
+  headersOpen?: boolean;
   timeoutMs?: number;
 }
 
@@ -99,7 +101,7 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawAnswer> {
       });
     socket.once('connect', async () => {
       const head = [`${req.method} ${req.path} HTTP/1.1`, `host: ${u.host}`, 'connection: close', ...(req.headers ?? []).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
-      if (!(await write(`${head}\r\n\r\n`))) return;
+      if (!(await write(`${head}\r\n${req.headersOpen ? '' : '\r\n'}`))) return;
       if (req.body) {
         const pieces: AsyncIterable<Buffer> | Buffer[] = Buffer.isBuffer(req.body) ? [req.body] : req.body;
         for await (const p of pieces) {
