@@ -16,6 +16,8 @@ export interface RawAnswer {
   bodyBytesSent: number;
   /** No answer and no close within the time given. */
   timedOut: boolean;
+  /** Body bytes written when the first byte of the answer arrived (undefined: no answer). */
+  bodyBytesSentAtAnswer?: number;
 }
 
 export interface RawRequest {
@@ -29,6 +31,8 @@ export interface RawRequest {
   /** Leave the header block open: the body pieces are then more header lines. */
   headersOpen?: boolean;
   timeoutMs?: number;
+  /** Called when the first byte of the answer arrives. */
+  onAnswer?: () => void;
 }
 
 function parseHead(head: string): { status: number; headers: Record<string, string> } {
@@ -74,14 +78,21 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawAnswer> {
       socket.destroy();
       const all = Buffer.concat(received);
       const sep = all.indexOf('\r\n\r\n');
-      if (sep < 0) return resolve({ headers: {}, body: Buffer.alloc(0), closedEarly: !sendingDone, bodyBytesSent, timedOut });
+      if (sep < 0) return resolve({ headers: {}, body: Buffer.alloc(0), closedEarly: !sendingDone, bodyBytesSent, timedOut, bodyBytesSentAtAnswer });
       const { status, headers } = parseHead(all.subarray(0, sep).toString('latin1'));
       let body: Buffer = all.subarray(sep + 4);
       if (headers['transfer-encoding']?.includes('chunked')) body = dechunk(body);
-      resolve({ status, headers, body, closedEarly: !sendingDone, bodyBytesSent, timedOut });
+      resolve({ status, headers, body, closedEarly: !sendingDone, bodyBytesSent, timedOut, bodyBytesSentAtAnswer });
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
-    socket.on('data', (d: Buffer) => received.push(d));
+    let bodyBytesSentAtAnswer: number | undefined;
+    socket.on('data', (d: Buffer) => {
+      if (bodyBytesSentAtAnswer === undefined) {
+        bodyBytesSentAtAnswer = bodyBytesSent;
+        req.onAnswer?.();
+      }
+      received.push(d);
+    });
     socket.on('error', () => {
       closed = true;
       finish(false);
