@@ -32,6 +32,7 @@
 import { ASSET_TYPES, assetTypeInfo, byTier, mayReferTo, type AssetType, type ConflictPolicy } from './asset-types.js';
 import { checkAssetName } from './names.js';
 import { policyFor, type PolicyMap } from './policy.js';
+import { withArticle } from './phrases.js';
 
 export {
   policyFor,
@@ -428,7 +429,7 @@ export function plan(input: PlanInput): Plan {
         const allowed = info.refersTo.length > 0 ? info.refersTo.join(', ') : 'nothing';
         problems.push({
           code: 'invalid_reference',
-          message: `${describe(src.type, name)} refers to ${describe(r.type, r.name)}, but a ${src.type} may refer only to: ${allowed}`,
+          message: `${describe(src.type, name)} refers to ${describe(r.type, r.name)}, but ${withArticle(src.type)} may refer only to: ${allowed}`,
           sourceId: src.id,
           type: src.type,
           name,

@@ -37,6 +37,7 @@ import {
   type PackageSource,
 } from './manifest.js';
 import { PackageError, type PackageProblemCode } from './package-errors.js';
+import { withArticle } from '../core/phrases.js';
 
 interface AssetInputBase {
   id: string;
@@ -122,7 +123,7 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
     const path = assetEntryPath(a.type, a.id);
     const entry: ManifestAsset = { id: a.id, type: a.type, name: a.name, path, size: 0, sha256: '', status: a.status ?? 'enabled', refs: (a.refs ?? []).map((r) => ({ type: r.type, name: r.name })) };
     if (assetTypeInfo(a.type).content === 'json') {
-      if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: a ${a.type} asset needs a JSON body.`);
+      if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: ${withArticle(a.type)} asset needs a JSON body.`);
       const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
       if (typeof text !== 'string') fail('package.asset_invalid', `${what()}: the body cannot be written as JSON.`);
       const bytes = Buffer.from(text, 'utf8');
@@ -148,7 +149,7 @@ export async function writePackage(out: ZipSink, input: WritePackageInput): Prom
       entry.size = written.uncompressedSize;
       entry.sha256 = h.digest('hex');
     } else {
-      fail('package.asset_invalid', `${what()}: a ${a.type} asset needs binary content or a stream.`);
+      fail('package.asset_invalid', `${what()}: ${withArticle(a.type)} asset needs binary content or a stream.`);
     }
     manifest.assets.push(entry);
   }
