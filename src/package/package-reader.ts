@@ -144,6 +144,8 @@ export interface PackageIndex {
 export interface ReadPackageOptions {
   /** Binary assets up to this size are returned in memory (`content`); larger ones only through `open()`. Default 1 MiB. */
   inlineBinaryBytes?: number;
+  /** Told how far the reading is (0..1) as the documents are read and their items checked. */
+  onProgress?: (fraction: number) => void;
 }
 
 /** At most this many problems are listed (a manifest of 100,000 missing assets would otherwise flood the report); the rest are counted. */
@@ -176,7 +178,11 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   // outcome is compared with its manifest item below (unlisted ones are never looked at).
   const verifier = new JsonVerifier(reader.entries.length);
   const documents = new Map<ArchiveEntry, number | ArchiveError>();
+  // Reading the documents is the first half of the work, checking the manifest's items the second.
+  const progressEvery = Math.max(1, Math.floor(reader.entries.length / 50));
+  let seen = 0;
   for (const e of reader.entries) {
+    if (++seen % progressEvery === 0) opts.onProgress?.((0.5 * seen) / reader.entries.length);
     if (e.isDirectory || !JSON_DOCUMENT_PATH.test(e.name)) continue;
     if (documents.size % 200 === 199) await nextTurn(); // let the threads answer and take more
     try {
@@ -266,7 +272,9 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   }
   const list = head.assets as unknown[];
   const items: Item[] = [];
+  const itemsEvery = Math.max(1, Math.floor(list.length / 50));
   for (let i = 0; i < list.length; i++) {
+    if (i % itemsEvery === itemsEvery - 1) opts.onProgress?.(0.5 + (0.5 * (i + 1)) / list.length);
     if (i % 200 === 199) await nextTurn(); // let the verifier's threads answer and take more
     const item = list[i];
     const it: Item = { problems: [] };
