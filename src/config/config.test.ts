@@ -7,6 +7,13 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: '/srv/.assetport', databaseUrl: undefined, adminUser: 'admin', logLevel: 'info' });
     expect(c.pgliteDir).toBe('/srv/.assetport/pgdata');
     expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10100, entryBytes: 67108864, ratio: 200, pathBytes: 1024 });
+    expect(c.timeouts).toEqual({ requestMs: 3_600_000, idleMs: 120_000, minUploadBytesPerSecond: 10240, uploadRateWindowMs: 30_000 });
+  });
+
+  it('reads the timeouts, where 0 turns one off', () => {
+    const c = loadConfig({ ASSETPORT_REQUEST_TIMEOUT_SECONDS: '0', ASSETPORT_IDLE_TIMEOUT_SECONDS: '5', ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '1KiB', ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS: '2' });
+    expect(c.timeouts).toEqual({ requestMs: 0, idleMs: 5000, minUploadBytesPerSecond: 1024, uploadRateWindowMs: 2000 });
+    expect(loadConfig({ ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '0' }).timeouts.minUploadBytesPerSecond).toBe(0);
   });
 
   it('reads every variable', () => {
@@ -27,6 +34,9 @@ describe('loadConfig', () => {
     ['ASSETPORT_ADMIN_USER', '../x'],
     ['ASSETPORT_MAX_UPLOAD', '12 parsecs'],
     ['ASSETPORT_PACKAGE_THREADS', '-1'],
+    ['ASSETPORT_REQUEST_TIMEOUT_SECONDS', 'soon'],
+    ['ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND', 'fast'],
+    ['ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS', '0'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {

@@ -30,6 +30,16 @@ export interface Limits {
   pathBytes: number;
 }
 
+export interface Timeouts {
+  /** The whole request (headers and body) must arrive within this (ms); 0: no limit. */
+  requestMs: number;
+  /** A connection with no traffic either way for this long is closed (ms); 0: never. */
+  idleMs: number;
+  /** An upload slower than this (bytes/s) over `uploadRateWindowMs` of waiting for the client is cut off; 0: no floor. */
+  minUploadBytesPerSecond: number;
+  uploadRateWindowMs: number;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -48,6 +58,7 @@ export interface Config {
   /** Threads that verify and compress package entries beside the calling one (0: none). */
   packageThreads: number;
   limits: Limits;
+  timeouts: Timeouts;
 }
 
 type Env = Record<string, string | undefined>;
@@ -62,7 +73,7 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
 }
 
 /** Sizes accept a plain byte count or a number with KiB/MiB/GiB (also K/M/G). */
-function size(env: Env, name: string, dflt: number): number {
+function size(env: Env, name: string, dflt: number, zeroAllowed = false): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
   const m = /^\s*(\d+)\s*(k|kib|kb|m|mib|mb|g|gib|gb)?\s*$/i.exec(raw);
@@ -70,7 +81,7 @@ function size(env: Env, name: string, dflt: number): number {
   const unit = (m[2] ?? '').toLowerCase()[0];
   const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
   const n = Number(m[1]) * mult;
-  if (n < 1) throw new ConfigError(name, 'must be at least 1 byte');
+  if (n < 1 && !zeroAllowed) throw new ConfigError(name, 'must be at least 1 byte');
   return n;
 }
 
@@ -130,6 +141,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       entryBytes: size(env, 'ASSETPORT_MAX_ENTRY', 64 * 1024 ** 2),
       ratio: int(env, 'ASSETPORT_MAX_RATIO', 200, 1, 100_000),
       pathBytes: int(env, 'ASSETPORT_MAX_PATH', 1024, 16, 65_535),
+    },
+    timeouts: {
+      requestMs: int(env, 'ASSETPORT_REQUEST_TIMEOUT_SECONDS', 3600, 0, 7 * 24 * 3600) * 1000,
+      idleMs: int(env, 'ASSETPORT_IDLE_TIMEOUT_SECONDS', 120, 0, 24 * 3600) * 1000,
+      minUploadBytesPerSecond: size(env, 'ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND', 10 * 1024, true),
+      uploadRateWindowMs: int(env, 'ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS', 30, 1, 3600) * 1000,
     },
   };
 }

@@ -8,6 +8,7 @@ import { assetTypeInfo, mayReferTo } from './asset-types.js';
 import type { PlanNames } from './plan-names.js';
 import type { AssetRef, PlanProblem, PlanSourceAsset } from './plan-types.js';
 import { describe } from './plan-warnings.js';
+import { withArticle } from './phrases.js';
 
 const refKey = (r: AssetRef): string => `${r.type}\u0000${r.name}`;
 const hasRef = (refs: readonly AssetRef[], r: AssetRef): boolean => refs.some((x) => x.type === r.type && x.name === r.name);
@@ -68,7 +69,7 @@ export function unresolvedRefs(src: PlanSourceAsset, name: string, refs: readonl
       const allowed = refersTo.length > 0 ? refersTo.join(', ') : 'nothing';
       problems.push({
         code: 'invalid_reference',
-        message: `${describe(src.type, name)} refers to ${describe(r.type, r.name)}, but a ${src.type} may refer only to: ${allowed}`,
+        message: `${describe(src.type, name)} refers to ${describe(r.type, r.name)}, but ${withArticle(src.type)} may refer only to: ${allowed}`,
         sourceId: src.id,
         type: src.type,
         name,

@@ -20,6 +20,8 @@ import { iamRoutes } from './roma/iam-routes.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
 import { closePromptly } from './shutdown.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { nativeClientError } from './native/errors.js';
 
 export interface AppDeps {
   config: Config;
@@ -49,6 +51,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => newId32(),
     bodyLimit: config.limits.jsonBodyBytes,
+    // Longer than any name or id can be once percent-encoded; longer still is a 414.
+    routerOptions: { maxParamLength: 4096 },
+    requestTimeout: config.timeouts.requestMs,
+    connectionTimeout: config.timeouts.idleMs,
+    // How often Node checks the request timeout: often enough to keep to it.
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor((config.timeouts.requestMs || 30_000) / 4))) },
+    // Errors before there is a request (bad HTTP, huge headers, a timeout) and bad URLs: problem+json too.
+    clientErrorHandler: nativeClientError,
+    frameworkErrors: (err, request, reply) => renderNativeError(err, request, reply),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -70,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   closePromptly(app, { graceMs: config.shutdownGraceSeconds * 1000 });
+  registerJsonBodyParser(app, config.limits.jsonBodyBytes);
 
   // Outside the doors.
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));

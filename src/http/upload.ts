@@ -15,6 +15,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobTooLargeError, deleteBlob, writeBlob, type BlobWriteOptions } from '../store/blobs.js';
+import { bytesPhrase } from '../core/phrases.js';
+import { UploadWatch, type RateFloor } from './upload-watch.js';
 
 const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
@@ -26,6 +28,8 @@ export type PartSpec =
 export interface UploadSpec {
   /** Expected parts by name; a part may come as a file or a plain field (JSON parts). */
   parts: Record<string, PartSpec>;
+  /** Below this rate the upload is cut off (SlowUploadError, 408). */
+  minRate?: RateFloor;
 }
 
 export interface UploadedZip {
@@ -59,7 +63,7 @@ async function readSmall(stream: AsyncIterable<Buffer>, max: number, part: strin
   let n = 0;
   for await (const c of stream) {
     n += c.length;
-    if (n > max) throw new DomainError('payload_too_large', `The '${part}' part is larger than ${max} bytes.`, { part });
+    if (n > max) throw new DomainError('payload_too_large', `The '${part}' part is larger than the limit of ${bytesPhrase(max)}.`, { part, limit: max });
     parts.push(c);
   }
   return Buffer.concat(parts);
@@ -118,7 +122,8 @@ async function receiveLocal(source: AsyncIterable<Buffer>, newPath: () => Promis
 }
 
 export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spec: UploadSpec): Promise<ReceivedUpload> {
-  if (!request.isMultipart()) throw new DomainError('unsupported_media_type', `This call takes multipart/form-data with the part(s) ${Object.keys(spec.parts).join(', ')}.`);
+  if (!request.isMultipart()) throw new DomainError('unsupported_media_type', `This call takes multipart/form-data with the parts ${Object.keys(spec.parts).join(', ')}; the request's Content-Type is ${request.headers['content-type'] ? `'${request.headers['content-type'].slice(0, 80)}'` : 'missing'}.`);
+  const watch = new UploadWatch(request.raw, spec.minRate ?? { minBytesPerSecond: 0, windowMs: 1000 });
   const zips: Record<string, UploadedZip> = {};
   const json: Record<string, unknown> = {};
   const seen = new Set<string>();
@@ -128,7 +133,7 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
-    for await (const part of request.parts()) {
+    for await (const part of watch.read(request.parts())) {
       const name = part.fieldname;
       const s = Object.prototype.hasOwnProperty.call(spec.parts, name) ? spec.parts[name] : undefined;
       if (!s) {
@@ -150,24 +155,26 @@ export async function receiveUpload(request: FastifyRequest, db: Kysely<DB>, spe
             tmp ??= await mkdtemp(join(tmpdir(), 'assetport-upload-'));
             return join(tmp, `${name}.zip`);
           };
-          zips[name] = { fileName: part.filename, ...(await receiveLocal(part.file, newPath, opts)) };
+          zips[name] = { fileName: part.filename, ...(await receiveLocal(watch.read(part.file), newPath, opts)) };
         } else {
-          const info = await writeBlob(db, part.file, opts);
+          const info = await writeBlob(db, watch.read(part.file), opts);
           zips[name] = { fileName: part.filename, size: info.size, blobId: info.id };
         }
-        if (part.file.truncated) throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${s!.maxBytes} bytes.`, { part: name });
+        if (part.file.truncated) throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${bytesPhrase(s!.maxBytes)}.`, { part: name, limit: s!.maxBytes });
       } else {
-        const text = part.type === 'file' ? (await readSmall(part.file, s!.maxBytes, name)).toString('utf8') : String(part.value);
+        const text = part.type === 'file' ? (await readSmall(watch.read(part.file), s!.maxBytes, name)).toString('utf8') : String(part.value);
         if ((part.type === 'file' && part.file.truncated) || (part.type === 'field' && part.valueTruncated)) {
           throw new DomainError('payload_too_large', `The '${name}' part is larger than allowed.`, { part: name });
         }
-        if (Buffer.byteLength(text) > s!.maxBytes) throw new DomainError('payload_too_large', `The '${name}' part is larger than ${s!.maxBytes} bytes.`, { part: name });
+        if (Buffer.byteLength(text) > s!.maxBytes) throw new DomainError('payload_too_large', `The '${name}' part is larger than the limit of ${bytesPhrase(s!.maxBytes)}.`, { part: name, limit: s!.maxBytes });
         json[name] = parseJsonPart(text, name);
       }
     }
   } catch (e) {
     await discard();
     throw e;
+  } finally {
+    watch.stop();
   }
   return { zips, json, discard, discardLocal: async () => (tmp ? rm(tmp, { recursive: true, force: true }) : undefined) };
 }

@@ -60,33 +60,33 @@ export async function applyPlan(trx: Transaction<DB>, args: ApplyArgs): Promise<
     else if (item.action === 'update') updates.push(w);
     else creates.push(w);
   }
-  const total = Math.max(1, creates.length + updates.length + binary.length + accountWrites.length);
+  // Each row is written twice (itself and its revision), in statements small enough that
+  // the writes report at least 24 times (at most 500 rows a statement, at least 10).
+  const rows = creates.length + updates.length + binary.length + accountWrites.length;
+  const total = Math.max(1, 2 * rows);
   let done = 0;
   const advance = (n: number) => {
     done += n;
-    args.progress(done / total);
+    args.progress(Math.min(1, done / total));
   };
+  const batch = { rows: Math.max(10, Math.min(500, Math.ceil(rows / 24))), onBatch: advance };
   const writeFiles = async (action: 'insert' | 'update') => {
     for (const b of binary) {
       if ((b.item.action === 'update') !== (action === 'update')) continue;
       const staged = b.asset.content ? undefined : await stageContent(trx, b.asset);
       const w = { ...b.write, ...(staged ? { contentBlobId: staged } : { content: b.asset.content ?? Buffer.alloc(0) }) };
-      if (action === 'update') await updateAssets(trx, [w], args.jobId, args.author);
-      else await insertAssets(trx, args.spaceId, [w], args.jobId, args.author);
+      if (action === 'update') await updateAssets(trx, [w], args.jobId, args.author, batch);
+      else await insertAssets(trx, args.spaceId, [w], args.jobId, args.author, batch);
       if (staged) await deleteBlob(trx, staged);
-      advance(1);
     }
   };
-  await insertAssets(trx, args.spaceId, creates, args.jobId, args.author);
-  advance(creates.length);
+  await insertAssets(trx, args.spaceId, creates, args.jobId, args.author, batch);
   await writeFiles('insert');
   args.fault?.('insert');
-  await updateAssets(trx, updates, args.jobId, args.author);
-  advance(updates.length);
+  await updateAssets(trx, updates, args.jobId, args.author, batch);
   await writeFiles('update');
   args.fault?.('update');
-  await updateAssets(trx, accountWrites, args.jobId, args.author);
-  advance(accountWrites.length);
+  await updateAssets(trx, accountWrites, args.jobId, args.author, batch);
   args.fault?.('accounts');
   return newIds;
 }

@@ -142,8 +142,9 @@ export async function prepareImport(
   keyring: KeyRing,
   limits: Limits,
   input: { package: PackageSource; expressions?: PackageSource; overrides?: OverrideEntry[] },
+  onProgress?: (fraction: number) => void,
 ): Promise<PreparedImport> {
-  const { index, close } = await readZipPackage(db, input.package, limits);
+  const { index, close } = await readZipPackage(db, input.package, limits, onProgress);
   try {
     const assets = fromIndex(index, keyring);
     const notices: PreparedImport['notices'] = [];

@@ -53,8 +53,15 @@ function planRefusal(p: Plan, report: ImportReport): DomainError {
 /** The policy the import applies to each type of the package's side. */
 const policiesOf = (req: ImportRequest, side: PreparedImport['side']): Record<string, ConflictPolicy> => Object.fromEntries(typesOfSide(side).map((t) => [t, policyFor(req, t)]));
 
-const prepare = (engine: ImportEngine, req: ImportRequest): Promise<PreparedImport> =>
-  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions } : {}), overrides: req.overrides });
+const prepare = (engine: ImportEngine, req: ImportRequest, onProgress?: (fraction: number) => void): Promise<PreparedImport> =>
+  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions } : {}), overrides: req.overrides }, onProgress);
+
+/**
+ * Where an import's progress stands at each step (0..1): reading the package is the first
+ * stretch, then the target's state and the plan, then the writes; each stretch reports in
+ * steps small enough that the job moves at least every 5 %.
+ */
+const PROGRESS = { started: 0.02, read: 0.3, stateLoaded: 0.34, planned: 0.38, written: 0.98 } as const;
 
 /** The dry run: everything an import checks, nothing written. */
 export async function dryRunImport(engine: ImportEngine, req: ImportRequest): Promise<ImportReport> {
@@ -82,13 +89,13 @@ export async function dryRunImport(engine: ImportEngine, req: ImportRequest): Pr
 /** The import itself; resolves with its report once the job has completed with it. */
 export async function executeImport(engine: ImportEngine, req: ImportRequest, run: ImportRun): Promise<ImportReport> {
   const { db } = engine;
-  run.progress(0.02);
+  run.progress(PROGRESS.started);
   const t0 = performance.now();
   // A target that no longer exists is refused before the package is read.
   await describeTarget(db, req.target, req.createNew);
-  const prepared = await prepare(engine, req);
+  const prepared = await prepare(engine, req, (f) => run.progress(PROGRESS.started + (PROGRESS.read - PROGRESS.started) * f));
   try {
-    run.progress(0.3);
+    run.progress(PROGRESS.read);
     run.signal.throwIfAborted();
     const t1 = performance.now();
     let refusal: DomainError | undefined;
@@ -100,17 +107,18 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
         checkPackageFits(prepared, target.space.kind);
         await lockSpace(trx, target.space.id);
         const state = await loadTargetState(trx, target.space.id);
+        run.progress(PROGRESS.stateLoaded);
         const checked = await checkImport(trx, engine.keyring, prepared, state, target.space.id, req);
         const p = checked.plan;
         const t2 = performance.now();
         engine.faults?.('plan');
-        run.progress(0.4);
+        run.progress(PROGRESS.planned);
         const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
         if (!p.ok) {
           refusal = planRefusal(p, reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, notices: prepared.notices }));
           throw refusal;
         }
-        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(0.4 + 0.55 * f), fault: engine.faults });
+        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(PROGRESS.planned + (PROGRESS.written - PROGRESS.planned) * f), fault: engine.faults });
         const report = reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, newIds, notices: prepared.notices, createdSpace });
         report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
         await recordAudit(trx, { actor: run.author, action: 'import.apply', org_id: target.space.org_id, space_id: target.space.id, job_id: run.jobId, details: { summary: p.summary, created_space: createdSpace } });

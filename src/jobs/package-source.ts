@@ -99,10 +99,10 @@ async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Limits): 
   }
 }
 
-export async function readZipPackage(db: Kysely<DB>, source: PackageSource, limits: Limits): Promise<{ index: PackageIndex; close(): Promise<void> }> {
+export async function readZipPackage(db: Kysely<DB>, source: PackageSource, limits: Limits, onProgress?: (fraction: number) => void): Promise<{ index: PackageIndex; close(): Promise<void> }> {
   const opened = await openZip(db, source, limits);
   try {
-    const index = await readPackage(opened.reader);
+    const index = await readPackage(opened.reader, onProgress ? { onProgress } : {});
     return { index, close: opened.close };
   } catch (e) {
     await opened.close();

@@ -53,11 +53,30 @@ export async function enqueueJob(db: Db, j: NewJob): Promise<JobRow> {
       .executeTakeFirstOrThrow();
     return normalize(r as Record<string, unknown>);
   } catch (e) {
-    if (isUniqueViolation(e, 'jobs_one_active_asset_job')) {
-      throw new DomainError('job_running', 'An asset job of this user is already queued or running; wait for it to finish.');
-    }
+    if (isUniqueViolation(e, 'jobs_one_active_asset_job')) throw await jobRunningError(db, j.userId);
     throw e;
   }
+}
+
+/** The refusal of a second asset job, naming the user's job that is queued or running. */
+async function jobRunningError(db: Db, userId: string | null): Promise<DomainError> {
+  // Inside a transaction the failed insert aborted it (on PostgreSQL): then the job is not named.
+  const active = userId
+    ? await db
+        .selectFrom('jobs')
+        .select(['id', 'kind', 'state'])
+        .where('user_id', '=', userId)
+        .where('asset_job', '=', true)
+        .where('state', 'in', ['QUEUED', 'RUNNING'])
+        .executeTakeFirst()
+        .catch(() => undefined)
+    : undefined;
+  if (!active) return new DomainError('job_running', 'An asset job of this user is already queued or running; wait for it to finish.');
+  return new DomainError(
+    'job_running',
+    `Your ${active.kind} job ${active.id} is ${active.state === 'QUEUED' ? 'queued' : 'running'}; one asset job runs at a time per user. Wait for it to finish, or cancel it while it is queued.`,
+    { job_id: active.id, job_kind: active.kind, job_state: active.state },
+  );
 }
 
 export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {

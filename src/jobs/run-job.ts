@@ -51,6 +51,7 @@ export async function runClaimedJob(o: RunJobOptions, job: JobRow, abort = new A
     workerId: o.workerId,
     signal: abort.signal,
     progress: (p) => {
+      o.hooks?.onProgress?.(job, p);
       // Monotonic, and throttled: at most one write per 200 ms unless it moved by 5 % or more.
       if (p <= lastProgress) return;
       const now = Date.now();

@@ -41,6 +41,8 @@ export class LeaseLostError extends Error {
 
 export interface WorkerHooks {
   onFinished?(job: JobRow, state: 'SUCCEEDED' | 'FAILED' | 'RELEASED' | 'RETRY', seconds: number): void;
+  /** Every progress value a job reports, before throttling (for tests and diagnostics). */
+  onProgress?(job: JobRow, progress: number): void;
 }
 
 export interface WorkerOptions {

@@ -45,10 +45,14 @@ export interface DocumentChecks {
  * Hands every entry at a JSON document's path to the verifier's threads; each listed
  * document's outcome is compared with its manifest item later (unlisted ones are never looked at).
  */
-export async function startDocumentChecks(reader: ArchiveReader): Promise<DocumentChecks> {
+export async function startDocumentChecks(reader: ArchiveReader, onProgress?: (fraction: number) => void): Promise<DocumentChecks> {
   const verifier = new JsonVerifier(reader.entries.length);
   const documents = new Map<ArchiveEntry, DocumentCheck>();
+  // Reading the documents is the first half of the work, checking the manifest's items the second.
+  const progressEvery = Math.max(1, Math.floor(reader.entries.length / 50));
+  let seen = 0;
   for (const e of reader.entries) {
+    if (++seen % progressEvery === 0) onProgress?.((0.5 * seen) / reader.entries.length);
     if (e.isDirectory || !JSON_DOCUMENT_PATH.test(e.name)) continue;
     if (documents.size % 200 === 199) await nextTurn(); // let the threads answer and take more
     try {
@@ -83,9 +87,12 @@ export async function readListedAssets(
   inline: number,
   state: ReadState,
   assets: PackageAsset[],
+  onProgress?: (fraction: number) => void,
 ): Promise<void> {
   const items: Item[] = [];
+  const itemsEvery = Math.max(1, Math.floor(list.length / 50));
   for (let i = 0; i < list.length; i++) {
+    if (i % itemsEvery === itemsEvery - 1) onProgress?.(0.5 + (0.5 * (i + 1)) / list.length);
     if (i % 200 === 199) await nextTurn(); // let the verifier's threads answer and take more
     const it = checkItem(reader, list[i], i, kind, checks.documents, state);
     items.push(it);

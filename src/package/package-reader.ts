@@ -37,6 +37,8 @@ export interface PackageIndex {
 export interface ReadPackageOptions {
   /** Binary assets up to this size are returned in memory (`content`); larger ones only through `open()`. Default 1 MiB. */
   inlineBinaryBytes?: number;
+  /** Told how far the reading is (0..1) as the documents are read and their items checked. */
+  onProgress?: (fraction: number) => void;
 }
 
 /** Id of an unlisted expression file: the first 24 hex digits of SHA-256("assetport expression\0" + name). */
@@ -49,10 +51,10 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
 
   // Every entry at a JSON document's path is verified from now on, on other threads, while
   // this one reads the manifest and checks its items.
-  const checks = await startDocumentChecks(reader);
+  const checks = await startDocumentChecks(reader, opts.onProgress);
   const { manifest, list, keyIds, kind } = await readManifest(reader, state.problems);
   const assets: PackageAsset[] = [];
-  await readListedAssets(reader, list, kind, checks, inline, state, assets);
+  await readListedAssets(reader, list, kind, checks, inline, state, assets, opts.onProgress);
   await readExpressionFiles(reader, kind, inline, state, assets);
   const accountsTemplate = await readAccountsTemplate(reader, keyIds, state.consumed, state.problems);
   reportUnlistedEntries(reader, state);

@@ -37,6 +37,7 @@ import {
   type PackageSource,
 } from './manifest.js';
 import { PackageError, type PackageProblemCode } from './package-errors.js';
+import { withArticle } from '../core/phrases.js';
 
 interface AssetInputBase {
   id: string;
@@ -159,7 +160,7 @@ function checkAssetInput(a: PackageAssetInput, kind: PackageKind, seen: SeenAsse
 
 /** A JSON asset's bytes: its exact text, or its body as compact JSON. */
 function jsonBytes(a: PackageAssetInput, what: () => string): Buffer {
-  if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: a ${a.type} asset needs a JSON body.`);
+  if ((!('body' in a) || a.body === undefined) && !('text' in a && typeof a.text === 'string')) fail('package.asset_invalid', `${what()}: ${withArticle(a.type)} asset needs a JSON body.`);
   const text = 'text' in a && typeof a.text === 'string' ? a.text : JSON.stringify(a.body);
   if (typeof text !== 'string') fail('package.asset_invalid', `${what()}: the body cannot be written as JSON.`);
   return Buffer.from(text, 'utf8');
@@ -183,7 +184,7 @@ async function writeBinary(zip: ZipWriter, a: PackageAssetInput, entry: Manifest
     entry.size = written.uncompressedSize;
     entry.sha256 = h.digest('hex');
   } else {
-    fail('package.asset_invalid', `${what()}: a ${a.type} asset needs binary content or a stream.`);
+    fail('package.asset_invalid', `${what()}: ${withArticle(a.type)} asset needs binary content or a stream.`);
   }
 }
 

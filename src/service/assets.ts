@@ -14,6 +14,7 @@ import { kindPhrase, sideOfKind, type PackageKind } from '../package/manifest.js
 import { spaceWithAccess } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
+import { articleFor, withArticle } from '../core/phrases.js';
 
 export type SpaceSide = 'roma' | 'snaplogic';
 export const sideOfSpace = (s: { kind: PackageKind }): SpaceSide => sideOfKind(s.kind);
@@ -70,7 +71,7 @@ function requireRefs(type: AssetType, refs: unknown): AssetRefRow[] {
       throw new DomainError('invalid_request', `refs[${i}]: must be {type, name} with a non-empty name.`, { field: 'refs' });
     }
     if (!isAssetType(ref.type) || !mayReferTo(type, ref.type)) {
-      throw new DomainError('invalid_request', `refs[${i}]: a ${type} may not refer to a '${ref.type}'.`, { field: 'refs' });
+      throw new DomainError('invalid_request', `refs[${i}]: ${withArticle(type)} may not refer to ${articleFor(String(ref.type))} '${ref.type}'.`, { field: 'refs' });
     }
     const key = `${ref.type}\u0000${ref.name}`;
     if (!seen.has(key)) out.push({ type: ref.type, name: ref.name });
@@ -92,7 +93,7 @@ function requireBody(body: unknown): void {
 
 function decodeContent(type: AssetType, content: unknown): Buffer | undefined {
   if (content === undefined) return undefined;
-  if (assetTypeInfo(type).content !== 'binary') throw new DomainError('invalid_request', `content_base64: a ${type} has a JSON body, not binary content.`, { field: 'content_base64' });
+  if (assetTypeInfo(type).content !== 'binary') throw new DomainError('invalid_request', `content_base64: ${withArticle(type)} has a JSON body, not binary content.`, { field: 'content_base64' });
   if (typeof content !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(content)) {
     throw new DomainError('invalid_request', 'content_base64: must be base64.', { field: 'content_base64' });
   }
@@ -147,7 +148,7 @@ export async function getAsset(ctx: ServiceContext, spaceId: string, assetId: st
 
 export async function getAssetContent(ctx: ServiceContext, spaceId: string, assetId: string): Promise<{ name: string; content: Buffer }> {
   const { asset } = await loadAsset(ctx, spaceId, assetId, 'R', true);
-  if (!asset.content) throw new DomainError('not_found', `Asset '${assetId}' has no binary content (it is a ${asset.type}).`, { resource: 'content' });
+  if (!asset.content) throw new DomainError('not_found', `Asset '${assetId}' has no binary content (it is ${withArticle(asset.type)}).`, { resource: 'content' });
   return { name: asset.name, content: asset.content };
 }
 

@@ -11,6 +11,13 @@ import { byteaValue } from './bytea.js';
 type Trx = Transaction<DB>;
 const BATCH = 500;
 
+/** How a batched write runs: rows per statement (at most 500), and who is told of each written batch. */
+export interface BatchOptions {
+  rows?: number;
+  /** Called after each statement with the number of rows it wrote (each row is written twice: itself and its revision). */
+  onBatch?: (rows: number) => void;
+}
+
 export interface TargetAssetRow {
   id: string;
   type: string;
@@ -64,9 +71,10 @@ function* chunks<T>(xs: readonly T[], n: number): Generator<T[]> {
 }
 
 /** Creates assets (and their creation tombstones, so an undo removes them). */
-export async function insertAssets(trx: Trx, spaceId: string, rows: readonly AssetWrite[], jobId: string | null, author: string | null): Promise<void> {
+export async function insertAssets(trx: Trx, spaceId: string, rows: readonly AssetWrite[], jobId: string | null, author: string | null, o: BatchOptions = {}): Promise<void> {
+  const size = Math.min(BATCH, o.rows ?? BATCH);
   const json = rows.filter((r) => !isBinary(r));
-  for (const b of chunks(json, BATCH)) {
+  for (const b of chunks(json, size)) {
     await sql`
       INSERT INTO assets (id, space_id, type, name, body, content, refs, sha256, status, created_by, updated_by)
       SELECT u.id, ${spaceId}, u.type, u.name, u.body::json, NULL, u.refs::jsonb, u.sha256, u.status, ${author}, ${author}
@@ -74,28 +82,32 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
                   ${b.map((r) => r.bodyText)}::text[], ${b.map((r) => JSON.stringify(r.refs))}::text[],
                   ${b.map((r) => r.sha256)}::text[], ${b.map((r) => r.status)}::text[])
         AS u(id, type, name, body, refs, sha256, status)`.execute(trx);
+    o.onBatch?.(b.length);
   }
   for (const r of rows.filter(isBinary)) {
     await trx
       .insertInto('assets')
       .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: contentOf(r), refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
       .execute();
+    o.onBatch?.(1);
   }
-  for (const b of chunks(rows, BATCH)) {
+  for (const b of chunks(rows, size)) {
     await sql`
       INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, recorded_by)
       SELECT u.id, ${spaceId}, ${jobId}, 0, false, u.type, u.name, ${author}
       FROM unnest(${b.map((r) => r.id)}::text[], ${b.map((r) => r.type)}::text[], ${b.map((r) => r.name)}::text[]) AS u(id, type, name)`.execute(trx);
+    o.onBatch?.(b.length);
   }
 }
 
 /** Copies the current state of these assets into asset_revisions. */
-export async function recordRevisions(trx: Trx | Kysely<DB>, ids: readonly string[], jobId: string | null, author: string | null): Promise<void> {
-  for (const b of chunks(ids, BATCH)) {
+export async function recordRevisions(trx: Trx | Kysely<DB>, ids: readonly string[], jobId: string | null, author: string | null, o: BatchOptions = {}): Promise<void> {
+  for (const b of chunks(ids, Math.min(BATCH, o.rows ?? BATCH))) {
     await sql`
       INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, body, content, refs, sha256, status, recorded_by)
       SELECT id, space_id, ${jobId}, revision, true, type, name, body, content, refs, sha256, status, ${author}
       FROM assets WHERE id = ANY(${b}::text[]) ORDER BY id`.execute(trx);
+    o.onBatch?.(b.length);
   }
 }
 
@@ -109,10 +121,10 @@ export class ConcurrentChangeError extends Error {
  * Updates existing assets to the given state, if each is still at `revision`; the
  * previous state is kept as a revision. Throws ConcurrentChangeError otherwise.
  */
-export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { revision: number }>, jobId: string | null, author: string | null): Promise<void> {
-  await recordRevisions(trx, rows.map((r) => r.id), jobId, author);
+export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { revision: number }>, jobId: string | null, author: string | null, o: BatchOptions = {}): Promise<void> {
+  await recordRevisions(trx, rows.map((r) => r.id), jobId, author, o);
   let changed = 0;
-  for (const b of chunks(rows.filter((r) => !isBinary(r)), BATCH)) {
+  for (const b of chunks(rows.filter((r) => !isBinary(r)), Math.min(BATCH, o.rows ?? BATCH))) {
     const r = await sql`
       UPDATE assets SET body = u.body::json, refs = u.refs::jsonb, sha256 = u.sha256, status = u.status,
         revision = assets.revision + 1, updated_at = now(), updated_by = ${author}
@@ -121,6 +133,7 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
         AS u(id, body, refs, sha256, status, rev)
       WHERE assets.id = u.id AND assets.revision = u.rev`.execute(trx);
     changed += Number(r.numAffectedRows ?? 0);
+    o.onBatch?.(b.length);
   }
   for (const x of rows.filter(isBinary)) {
     const r = await trx
@@ -130,6 +143,7 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
       .where('revision', '=', x.revision)
       .executeTakeFirst();
     changed += Number(r.numUpdatedRows);
+    o.onBatch?.(1);
   }
   if (changed !== rows.length) throw new ConcurrentChangeError(rows.length, changed);
 }

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { Kysely, Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
+import { bytesPhrase } from '../core/phrases.js';
 import type { DB } from './schema.js';
 import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
@@ -29,7 +30,7 @@ export interface BlobWriteOptions {
 
 export class BlobTooLargeError extends DomainError {
   constructor(limit: number) {
-    super('payload_too_large', `The upload is larger than the limit of ${limit} bytes.`, { limit });
+    super('payload_too_large', `The upload is larger than the limit of ${bytesPhrase(limit)}.`, { limit });
   }
 }
 

@@ -11,7 +11,7 @@ import { Metrics } from '../../src/http/metrics.js';
 import { KeyRing } from '../../src/secrets/key-ring.js';
 import { bootstrapAdmin } from '../../src/service/users.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { Worker } from '../../src/jobs/worker.js';
+import { Worker, type WorkerHooks } from '../../src/jobs/worker.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import type { JobDeps } from '../../src/jobs/job-deps.js';
 
@@ -60,14 +60,14 @@ export async function request<T = Record<string, unknown>>(
   return { status: r.status, headers: r.headers, body: parsed as T, text };
 }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean; keyring?: KeyRing; database?: TestDatabase; faults?: JobDeps['faults'] } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean; keyring?: KeyRing; database?: TestDatabase; faults?: JobDeps['faults']; hooks?: WorkerHooks } = {}): Promise<TestApp> {
   const t = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ ASSETPORT_DATA_DIR: '/nonexistent-test-dir', LOG_LEVEL: 'silent', ASSETPORT_WORKER_POLL_MS: '50', ...env });
   const keyring = opts.keyring ?? KeyRing.fromMasterKeys([randomBytes(32)]);
   await bootstrapAdmin(t.database.db, ADMIN.user, ADMIN.password);
   const logger = pino({ level: 'silent' });
   const worker = opts.worker
-    ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs })
+    ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs, ...(opts.hooks ? { hooks: opts.hooks } : {}) })
     : undefined;
   const app = await buildApp({ config, database: t.database, keyring, logger, metrics: new Metrics(), onJobEnqueued: () => worker?.poke() });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -3,9 +3,11 @@
  * typed so that a code without an entry is a compile error. Errors are rendered as
  * RFC 9457 problem details (application/problem+json).
  */
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, type ErrorCode } from '../../core/errors.js';
-import { classifyHttpError, type HttpProblemCode } from '../http-errors.js';
+import { newId32 } from '../../core/ids.js';
+import { classifyHttpError, clientErrorProblem, SlowUploadError, type HttpProblemCode } from '../http-errors.js';
 import type { RouteIndex } from '../route-index.js';
 
 interface CatalogueEntry { status: number; title: string }
@@ -25,10 +27,13 @@ const NATIVE_ERRORS: Readonly<Record<NativeErrorCode, CatalogueEntry>> = Object.
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   job_running: { status: 409, title: 'An asset job is already running' },
+  request_timeout: { status: 408, title: 'Request timeout' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   invalid_package: { status: 422, title: 'Invalid package' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 });
@@ -72,9 +77,43 @@ export function renderNativeError(err: unknown, request: FastifyRequest, reply: 
     if (err.code === 'internal') request.log.error({ err }, 'internal error');
     return sendProblem(reply, problemOf(err.code, err.message, request, extra));
   }
-  const http = classifyHttpError(err);
+  const http = classifyHttpError(err, limitsOf(request));
   if (http.code === 'internal') request.log.error({ err }, 'unhandled error');
-  return sendProblem(reply, problemOf(http.code, http.detail, request, http.extra ?? {}));
+  if (err instanceof SlowUploadError) {
+    // The rest of the upload is not waited for: the connection closes once the answer is out.
+    reply.header('connection', 'close');
+    reply.raw.once('finish', () => request.raw.socket?.destroy());
+  }
+  const detail = http.code === 'unsupported_media_type' ? acceptedTypes(request) ?? http.detail : http.detail;
+  return sendProblem(reply, problemOf(http.code, detail, request, http.extra ?? {}));
+}
+
+/** The JSON body limit, where the app has it. */
+function limitsOf(request: FastifyRequest): { jsonBodyBytes: number } | undefined {
+  const limit = request.server?.initialConfig.bodyLimit;
+  return typeof limit === 'number' ? { jsonBodyBytes: limit } : undefined;
+}
+
+/** What a route takes, for a 415. */
+function acceptedTypes(request: FastifyRequest): string | undefined {
+  const url = request.routeOptions?.url;
+  if (!url) return undefined;
+  if (url.endsWith('/imports')) return `This call takes multipart/form-data with the parts ${IMPORT_PARTS.join(', ')}.`;
+  return 'This call takes application/json (UTF-8), or no body.';
+}
+
+/** The parts of an import upload, in the order the API describes them. */
+const IMPORT_PARTS = ['package', 'accounts', 'expressions', 'options'] as const;
+
+/** Answers an error Node's HTTP parser raised before there is a request, as a problem. */
+export function nativeClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const p = clientErrorProblem(err);
+  const body = JSON.stringify({ type: `urn:assetport:problem:${p.code}`, title: NATIVE_ERRORS[p.code].title, status: p.status, detail: p.detail, code: p.code, instance: null, request_id: newId32() });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${p.status} ${NATIVE_ERRORS[p.code].title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 /** Answers an unknown route: 405 with Allow when the path exists under other methods, else 404. */

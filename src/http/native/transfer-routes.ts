@@ -26,7 +26,7 @@ const sourceOf = (z: UploadedZip): PackageSource => (z.buffer ? { buffer: z.buff
 
 export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyRequest) => ServiceContext): void {
   const db = deps.database.db;
-  const limits = deps.config.limits;
+  const { limits, timeouts } = deps.config;
   const queued = (job: JobRow) => {
     deps.metrics.jobsEnqueued.inc({ kind: job.kind });
     deps.onJobEnqueued?.();
@@ -39,7 +39,8 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
     // A dry run asked for in the query reads the upload in place, never storing it.
     const local = ['true', '1'].includes(String(r.query.dry_run));
     const up = await receiveUpload(r, db, {
-      parts: { package: { kind: 'zip', maxBytes: limits.uploadBytes, local }, expressions: { kind: 'zip', maxBytes: limits.uploadBytes, local }, accounts: { kind: 'json', maxBytes: JSON_PART_BYTES }, options: { kind: 'json', maxBytes: 64 * 1024 } },
+      parts: { package: { kind: 'zip', maxBytes: limits.uploadBytes, local }, accounts: { kind: 'json', maxBytes: JSON_PART_BYTES }, expressions: { kind: 'zip', maxBytes: limits.uploadBytes, local }, options: { kind: 'json', maxBytes: 64 * 1024 } },
+      minRate: { minBytesPerSecond: timeouts.minUploadBytesPerSecond, windowMs: timeouts.uploadRateWindowMs },
     });
     let req: ImportRequest;
     try {

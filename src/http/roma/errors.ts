@@ -22,9 +22,12 @@ export type RomaCode =
   | 'ROMA.13001'
   | 'ROMA.00000404'
   | 'ROMA.00000405'
+  | 'ROMA.00000408'
   | 'ROMA.00000409'
   | 'ROMA.00000413'
+  | 'ROMA.00000414'
   | 'ROMA.00000415'
+  | 'ROMA.00000431'
   | 'ROMA.00000500'
   | 'ROMA.00000503';
 
@@ -44,9 +47,12 @@ const ROMA_ERRORS: Readonly<Record<RomaCode, Entry>> = Object.freeze({
   'ROMA.13001': { status: 400, summary: 'No request body.' },
   'ROMA.00000404': { status: 404, summary: 'The resource does not exist.' },
   'ROMA.00000405': { status: 405, summary: 'The method is not allowed.' },
+  'ROMA.00000408': { status: 408, summary: 'The request took too long.' },
   'ROMA.00000409': { status: 409, summary: 'Conflict.' },
   'ROMA.00000413': { status: 413, summary: 'The request body is too large.' },
+  'ROMA.00000414': { status: 414, summary: 'The URL is too long.' },
   'ROMA.00000415': { status: 415, summary: 'Unsupported media type.' },
+  'ROMA.00000431': { status: 431, summary: 'The request headers are too large.' },
   'ROMA.00000500': { status: 500, summary: 'Internal error.' },
   'ROMA.00000503': { status: 503, summary: 'Service unavailable.' },
 });
@@ -67,6 +73,9 @@ const FROM_CORE: Readonly<Record<ErrorCode | HttpProblemCode, RomaCode>> = Objec
   invalid_package: 'ROMA.10011',
   precondition_failed: 'ROMA.13000',
   unavailable: 'ROMA.00000503',
+  request_timeout: 'ROMA.00000408',
+  uri_too_long: 'ROMA.00000414',
+  headers_too_large: 'ROMA.00000431',
   internal: 'ROMA.00000500',
 });
 

@@ -19,6 +19,8 @@ import { instanceOfOrg } from '../../service/spaces.js';
 import type { AppDeps } from '../app.js';
 import type { RouteIndex } from '../route-index.js';
 import { receiveUpload } from '../upload.js';
+import { parseJsonBody } from '../json-body.js';
+import { DomainError } from '../../core/errors.js';
 import { authenticateRoma } from './auth.js';
 import { renderRomaError, RomaError, sendRomaError } from './errors.js';
 import { parseRomaImportOptions } from './import-options.js';
@@ -82,14 +84,15 @@ export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: R
   });
 
   // JSON bodies are kept as their bytes too: an AK/SK signature covers them.
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
     request.rawBody = raw;
     if (raw.length === 0) return done(null, undefined);
     try {
-      done(null, JSON.parse(raw.toString('utf8')));
-    } catch {
-      done(new RomaError('ROMA.13000', 'The body is not valid JSON.'), undefined);
+      done(null, parseJsonBody(raw.toString('utf8')));
+    } catch (e) {
+      done(new RomaError('ROMA.13000', e instanceof DomainError ? e.message : 'The body is not valid JSON.'), undefined);
     }
   });
 

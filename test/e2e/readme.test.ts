@@ -1,0 +1,78 @@
+/**
+ * The README's Quick start and Moving assets, run as written: their shell blocks, in order,
+ * with bash (failing on the first failing command) against a real server process on a free
+ * port. Only the base URL line is pointed at that port; PW is the admin password.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/app.js';
+import { freePort, runCli, waitHealthy, type Child } from '../helpers/process.js';
+
+const BASE_LINE = 'BASE=http://127.0.0.1:8080';
+
+/** The ```sh blocks of the README section with this heading, up to the next heading (of any level). */
+export function shellBlocks(markdown: string, heading: string): string[] {
+  const lines = markdown.split('\n');
+  let fenced = false;
+  const isHeading = lines.map((l) => {
+    if (l.startsWith('```')) fenced = !fenced;
+    return !fenced && /^#+\s/.test(l);
+  });
+  const at = lines.findIndex((l, i) => isHeading[i] && l.replace(/^#+\s*/, '') === heading);
+  if (at < 0) throw new Error(`no section '${heading}'`);
+  const end = isHeading.findIndex((h, i) => i > at && h);
+  const section = lines.slice(at + 1, end < 0 ? undefined : end).join('\n');
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+const dirs: string[] = [];
+const children: Child[] = [];
+afterAll(async () => {
+  for (const c of children) {
+    c.proc.kill('SIGTERM');
+    await c.exited;
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("the README's quick start", () => {
+  it('runs as written: every command succeeds and the import SUCCEEDED', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const blocks = [...shellBlocks(readme, 'Quick start'), ...shellBlocks(readme, 'Moving assets')];
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    const script = blocks.join('\n');
+    expect(script.split('\n').filter((l) => l === BASE_LINE)).toHaveLength(1);
+    expect(script).not.toContain('sleep 1\n');
+
+    const dataDir = mkdtempSync(join(tmpdir(), 'assetport-readme-'));
+    const work = mkdtempSync(join(tmpdir(), 'assetport-readme-work-'));
+    dirs.push(dataDir, work);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const password = 'readme-admin-password';
+    const server = runCli(['serve'], { ASSETPORT_DATA_DIR: dataDir, PORT: String(port), ASSETPORT_ADMIN_PASSWORD: password, LOG_LEVEL: 'warn' });
+    children.push(server);
+    await waitHealthy(base, 240_000, server);
+
+    const run = `${script.replace(BASE_LINE, `BASE=${base}`)}\necho "README_IMPORT_JOB=$IMPORT"\n`;
+    const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const sh = spawn('bash', ['-e', '-o', 'pipefail', '-c', run], { cwd: work, env: { ...process.env, PW: password }, stdio: 'pipe' });
+      let out = '';
+      sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      sh.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      sh.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(result.code, result.out).toBe(0);
+    const job = /README_IMPORT_JOB=([0-9a-f]{32})/.exec(result.out)?.[1];
+    expect(job, result.out).toBeDefined();
+    const view = await request(base, 'GET', `/api/v1/jobs/${job!}`, { basic: { user: 'admin', password } });
+    expect(view.body.state).toBe('SUCCEEDED');
+    expect((view.body.result as { summary: { create: number } }).summary.create).toBe(1);
+    // What the README printed along the way.
+    expect(result.out).toContain('"orders_db"');
+    expect(result.out).toContain('"state": "SUCCEEDED"');
+  }, 420_000);
+});
