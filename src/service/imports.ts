@@ -64,6 +64,21 @@ function packageBlob(req: ImportRequest): string {
   return req.package.blobId;
 }
 
+/** The import's job: the caller's asset job, its package the job's input (claimed at once by `claimedBy`). */
+const enqueueImport = (ctx: ServiceContext, request: ImportRequest, orgId: string, spaceId: string | null, claimedBy?: { workerId: string; leaseMs: number }): Promise<JobRow> =>
+  enqueueJob(ctx.db, {
+    id: newId32(),
+    kind: JOB_KINDS.import,
+    userId: ctx.principal.userId,
+    orgId,
+    spaceId,
+    params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
+    assetJob: true,
+    inputBlobId: packageBlob(request),
+    maxAttempts: ctx.config.jobMaxAttempts,
+    ...(claimedBy ? { claimedBy } : {}),
+  });
+
 /**
  * Starts an import (a job that runs on any worker), or answers the plan of a dry run. The
  * request's blobs become the job's, or are removed when it is refused or only planned.
@@ -79,18 +94,7 @@ export async function startImport(ctx: ServiceContext, req: ImportRequest): Prom
         await dropBlobs(ctx, request);
       }
     }
-    const job = await enqueueJob(ctx.db, {
-      id: newId32(),
-      kind: JOB_KINDS.import,
-      userId: ctx.principal.userId,
-      orgId,
-      spaceId,
-      params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
-      assetJob: true,
-      inputBlobId: packageBlob(request),
-      maxAttempts: ctx.config.jobMaxAttempts,
-    });
-    return { dryRun: false, job };
+    return { dryRun: false, job: await enqueueImport(ctx, request, orgId, spaceId) };
   } catch (e) {
     await dropBlobs(ctx, req);
     throw e;
@@ -119,18 +123,7 @@ export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts
   try {
     const { orgId, spaceId } = await authorizeImport(ctx, req);
     request = withOrg(req, orgId);
-    job = await enqueueJob(ctx.db, {
-      id: newId32(),
-      kind: JOB_KINDS.import,
-      userId: ctx.principal.userId,
-      orgId,
-      spaceId,
-      params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
-      assetJob: true,
-      inputBlobId: packageBlob(request),
-      maxAttempts: ctx.config.jobMaxAttempts,
-      claimedBy: { workerId, leaseMs },
-    });
+    job = await enqueueImport(ctx, request, orgId, spaceId, { workerId, leaseMs });
   } catch (e) {
     await dropBlobs(ctx, req);
     throw e;

@@ -76,6 +76,16 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
 
   app.get('/whoami', { schema: S.none }, async (r) => ({ user: r.principal!.name, id: r.principal!.userId, admin: r.principal!.isAdmin }));
 
+  orgRoutes(app, ctx);
+  spaceRoutes(app, ctx);
+  transferRoutes(app, deps, ctx);
+  userRoutes(app, ctx);
+}
+
+type Ctx = (r: FastifyRequest) => ServiceContext;
+
+/** Orgs, instances, APIs and their versions, projects. */
+function orgRoutes(app: FastifyInstance, ctx: Ctx): void {
   // Orgs
   app.post('/orgs', { schema: S.createOrg }, async (r, reply) => reply.code(201).send(await orgs.createOrg(ctx(r), body(r).name)));
   app.get('/orgs', { schema: S.none }, async (r) => ({ items: await orgs.listOrgs(ctx(r)) }));
@@ -102,7 +112,10 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
     return reply.code(201).send(await spaces.createProject(ctx(r), r.params.org!, b.project_space, b.name));
   });
   app.get<{ Params: Params }>('/orgs/:org/projects/:project_space/:project', { schema: S.project }, async (r) => spaces.getProject(ctx(r), r.params.org!, r.params.project_space!, r.params.project!));
+}
 
+/** Spaces and their assets. */
+function spaceRoutes(app: FastifyInstance, ctx: Ctx): void {
   // Spaces and their assets
   app.get<{ Querystring: Query }>('/spaces', { schema: S.listSpaces }, async (r) => {
     const kind = r.query.kind;
@@ -123,9 +136,10 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
     await assets.deleteAsset(ctx(r), r.params.space!, r.params.asset!);
     return reply.code(204).send();
   });
+}
 
-  transferRoutes(app, deps, ctx);
-
+/** Users, access keys and grants. */
+function userRoutes(app: FastifyInstance, ctx: Ctx): void {
   // Users and grants
   app.post('/users', { schema: S.createUser }, async (r, reply) => reply.code(201).send(await users.createUser(ctx(r), body(r))));
   app.post<{ Params: Params }>('/users/:user/access-keys', { schema: S.accessKeys }, async (r, reply) => reply.code(201).send(await credentials.createAccessKey(ctx(r), r.params.user!)));

@@ -13,7 +13,7 @@ import * as jobs from '../../service/jobs.js';
 import { writableSpace } from '../../service/spaces.js';
 import { sideOfKind } from '../../package/manifest.js';
 import type { AppDeps } from '../app.js';
-import { receiveUpload, type UploadedZip } from '../upload.js';
+import { receiveUpload, type ReceivedUpload, type UploadedZip } from '../upload.js';
 import { parseImportOptions } from './import-options.js';
 import { streamJobEvents } from './job-events.js';
 import { S } from './schemas.js';
@@ -23,6 +23,24 @@ type Params = Record<string, string>;
 const JSON_PART_BYTES = 1024 * 1024;
 
 const sourceOf = (z: UploadedZip): PackageSource => (z.buffer ? { buffer: z.buffer } : z.path ? { path: z.path } : { blobId: z.blobId! });
+
+/** The native import options and parts as the engine's import request. */
+function importRequestOf(spaceId: string, side: 'roma' | 'snaplogic', query: Record<string, unknown>, up: ReceivedUpload, local: boolean): ImportRequest {
+  if (!up.zips.package) throw new DomainError('invalid_request', "The 'package' part (the package ZIP) is missing.", { field: 'package' });
+  const opts = parseImportOptions(query, up.json.options, side, typesOfSide(side));
+  // An upload read in place can't become a job.
+  if (!opts.dryRun && local) throw new DomainError('invalid_request', 'dry_run: the query string says true and the options part false; give it once.', { field: 'dry_run' });
+  return {
+    target: { spaceId },
+    policy: opts.policy,
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    createNew: opts.createNew,
+    dryRun: opts.dryRun,
+    overrides: up.json.accounts !== undefined ? parseAccountOverrides(up.json.accounts, 'accounts') : [],
+    package: sourceOf(up.zips.package),
+    ...(up.zips.expressions ? { expressions: sourceOf(up.zips.expressions) } : {}),
+  };
+}
 
 export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyRequest) => ServiceContext): void {
   const db = deps.database.db;
@@ -44,20 +62,7 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
     });
     let req: ImportRequest;
     try {
-      if (!up.zips.package) throw new DomainError('invalid_request', "The 'package' part (the package ZIP) is missing.", { field: 'package' });
-      const opts = parseImportOptions(r.query, up.json.options, side, typesOfSide(side));
-      // An upload read in place can't become a job.
-      if (!opts.dryRun && local) throw new DomainError('invalid_request', 'dry_run: the query string says true and the options part false; give it once.', { field: 'dry_run' });
-      req = {
-        target: { spaceId: space.space_id },
-        policy: opts.policy,
-        ...(opts.prefix ? { prefix: opts.prefix } : {}),
-        createNew: opts.createNew,
-        dryRun: opts.dryRun,
-        overrides: up.json.accounts !== undefined ? parseAccountOverrides(up.json.accounts, 'accounts') : [],
-        package: sourceOf(up.zips.package),
-        ...(up.zips.expressions ? { expressions: sourceOf(up.zips.expressions) } : {}),
-      };
+      req = importRequestOf(space.space_id, side, r.query, up, local);
     } catch (e) {
       await up.discard();
       throw e;

@@ -66,14 +66,50 @@ function parseSelection(body: unknown, need: { apps: boolean; tasks: boolean }):
   return { apps, tasks };
 }
 
+const queued = (deps: AppDeps, job: JobRow): void => {
+  deps.metrics.jobsEnqueued.inc({ kind: job.kind });
+  deps.onJobEnqueued?.();
+};
+
+/** A ROMA import: its options and file part as an import job of the engine. */
+async function romaImport(r: FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>, ctx: ServiceContext, deps: AppDeps): Promise<JobRow> {
+  const { db } = deps.database;
+  const { config } = deps;
+  const opts = parseRomaImportOptions(r.query);
+  if (!r.isMultipart()) throw new RomaError(r.headers['content-length'] === '0' || r.headers['content-type'] === undefined ? 'ROMA.13001' : 'ROMA.13000', `The import takes multipart/form-data with the file part '${FILE_PART}'.`);
+  const up = await receiveUpload(r, db, { parts: { [FILE_PART]: { kind: 'zip', maxBytes: config.limits.uploadBytes } }, minRate: { minBytesPerSecond: config.timeouts.minUploadBytesPerSecond, windowMs: config.timeouts.uploadRateWindowMs } }).catch((e: unknown) => {
+    const m = e instanceof Error ? e.message : '';
+    if (m.startsWith('Unexpected part')) throw new RomaError('ROMA.13000', `${m.replace(/;.*$/, '')}; the file part is named '${FILE_PART}'.`);
+    throw e;
+  });
+  const file = up.zips[FILE_PART];
+  if (!file) {
+    await up.discard();
+    throw new RomaError('ROMA.13001', `The request has no '${FILE_PART}' file part.`);
+  }
+  if (!isValidRomaUploadName(file.fileName ?? '')) {
+    await up.discard();
+    throw new RomaError('ROMA.10013', `'${file.fileName ?? ''}' is not an accepted file name: a .zip whose name starts with a letter or digit and uses only letters, digits, '+', '-' and '_'.`);
+  }
+  const started = await imports.startImport(ctx, {
+    target: { spaceId: r.params.instance_id },
+    policy: opts.policy,
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    createNew: false,
+    dryRun: false,
+    overrides: [],
+    package: { blobId: file.blobId! },
+    limit: { types: APP_AND_TASK, max: MAX_APPS_AND_TASKS },
+  });
+  if (started.dryRun) throw new Error('unreachable: a ROMA import is never a dry run');
+  queued(deps, started.job);
+  return started.job;
+}
+
 export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: RouteIndex }): Promise<void> {
   const { database, keyring, config } = deps;
   const db = database.db;
   const ctx = (r: FastifyRequest): ServiceContext => r.romaCtx!;
-  const queued = (job: JobRow) => {
-    deps.metrics.jobsEnqueued.inc({ kind: job.kind });
-    deps.onJobEnqueued?.();
-  };
 
   app.setErrorHandler((err, request, reply) => renderRomaError(err, request, reply));
   app.setNotFoundHandler((request, reply) => {
@@ -110,49 +146,19 @@ export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: R
   // Registered under the prefix /v2.
   const base = '/:project_id/instances/:instance_id/assets';
 
-  app.post<{ Params: Params; Querystring: Record<string, unknown> }>(`${base}/import`, async (r, reply) => {
-    const opts = parseRomaImportOptions(r.query);
-    if (!r.isMultipart()) throw new RomaError(r.headers['content-length'] === '0' || r.headers['content-type'] === undefined ? 'ROMA.13001' : 'ROMA.13000', `The import takes multipart/form-data with the file part '${FILE_PART}'.`);
-    const up = await receiveUpload(r, db, { parts: { [FILE_PART]: { kind: 'zip', maxBytes: config.limits.uploadBytes } } }).catch((e: unknown) => {
-      const m = e instanceof Error ? e.message : '';
-      if (m.startsWith('Unexpected part')) throw new RomaError('ROMA.13000', `${m.replace(/;.*$/, '')}; the file part is named '${FILE_PART}'.`);
-      throw e;
-    });
-    const file = up.zips[FILE_PART];
-    if (!file) {
-      await up.discard();
-      throw new RomaError('ROMA.13001', `The request has no '${FILE_PART}' file part.`);
-    }
-    if (!isValidRomaUploadName(file.fileName ?? '')) {
-      await up.discard();
-      throw new RomaError('ROMA.10013', `'${file.fileName ?? ''}' is not an accepted file name: a .zip whose name starts with a letter or digit and uses only letters, digits, '+', '-' and '_'.`);
-    }
-    const started = await imports.startImport(ctx(r), {
-      target: { spaceId: r.params.instance_id },
-      policy: opts.policy,
-      ...(opts.prefix ? { prefix: opts.prefix } : {}),
-      createNew: false,
-      dryRun: false,
-      overrides: [],
-      package: { blobId: file.blobId! },
-      limit: { types: APP_AND_TASK, max: MAX_APPS_AND_TASKS },
-    });
-    if (started.dryRun) throw new Error('unreachable: a ROMA import is never a dry run');
-    queued(started.job);
-    return reply.code(200).send({ job_id: started.job.id });
-  });
+  app.post<{ Params: Params; Querystring: Record<string, unknown> }>(`${base}/import`, async (r, reply) => reply.code(200).send({ job_id: (await romaImport(r, ctx(r), deps)).id }));
 
   app.post<{ Params: Params }>(`${base}/export`, async (r, reply) => {
     const sel = parseSelection(r.body, { apps: true, tasks: false });
     const job = await exportsService.startExport(ctx(r), { spaceId: r.params.instance_id, assetIds: [...sel.apps, ...sel.tasks], withOwned: true, withReferences: true });
-    queued(job);
+    queued(deps, job);
     return reply.code(200).send({ job_id: job.id });
   });
 
   app.post<{ Params: Params }>(`${base}/delete`, async (r, reply) => {
     const sel = parseSelection(r.body, { apps: true, tasks: true });
     const job = await jobs.startDelete(ctx(r), { spaceId: r.params.instance_id, assetIds: [...sel.apps, ...sel.tasks], withOwned: true });
-    queued(job);
+    queued(deps, job);
     return reply.code(200).send({ job_id: job.id });
   });
 
