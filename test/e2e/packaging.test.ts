@@ -61,6 +61,8 @@ describe('the installed package', () => {
     const c = runNode([bin, 'serve'], { ...dataEnv(), PORT: String(port) }, join(work, 'app'));
     try {
       await waitHealthy(url, 240_000, c, '/healthz');
+      // Ready once the start has finished (the admin is made after the server listens).
+      await waitHealthy(url, 240_000, c, '/readyz');
       const ready = await request(url, 'GET', '/readyz');
       expect(ready.status).toBe(200);
       expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', migrations: 'ok' }, database: pg ? 'postgres' : 'pglite' });

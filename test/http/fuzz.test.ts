@@ -27,21 +27,33 @@ function routesOf(printed: string): Array<{ methods: string[]; path: string }> {
   return out;
 }
 
+/** The error envelope of the front door a path belongs to: ROMA under /v2/, IAM under /v3/, problem+json elsewhere. */
+const doorOf = (path: string): 'roma' | 'iam' | 'native' => (path.startsWith('/v2/') ? 'roma' : path.startsWith('/v3/') ? 'iam' : 'native');
+
+function envelopeProblem(door: 'roma' | 'iam' | 'native', status: number, body: Record<string, unknown>): string | undefined {
+  if (door === 'roma') return typeof body.error_code === 'string' && /^ROMA\./.test(body.error_code) && typeof body.error_msg === 'string' && typeof body.request_id === 'string' ? undefined : 'not a ROMA error body';
+  if (door === 'iam') return typeof (body.error as { code?: unknown } | undefined)?.code === 'number' ? undefined : 'not an IAM error body';
+  return body.status === status && typeof body.code === 'string' && typeof body.detail === 'string' ? undefined : 'not a problem body';
+}
+
 /** What is wrong with an answer, if anything. */
-function answerProblems(method: string, frame: string, r: RawAnswer): string | undefined {
+function answerProblems(method: string, path: string, frame: string, r: RawAnswer): string | undefined {
   // No answer is acceptable only when the request was never complete.
   if (r.status === undefined) return frame === 'truncated' ? undefined : r.timedOut ? 'no answer in time' : 'closed without an answer';
   if (r.status >= 500) return 'a 5xx';
   if (r.status < 400) return undefined;
-  if (!r.headers['content-type']?.includes('application/problem+json')) return 'not problem+json';
+  const door = doorOf(path);
+  // Errors the server answers before any route is matched (bad HTTP, huge headers) are problem+json everywhere.
+  const json = r.headers['content-type']?.includes(door === 'native' ? 'application/problem+json' : 'json');
+  if (!json && !r.headers['content-type']?.includes('application/problem+json')) return door === 'native' ? 'not problem+json' : 'not JSON';
   if (method === 'HEAD') return undefined;
   try {
-    const problem = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
-    if (problem.status !== r.status || typeof problem.code !== 'string' || typeof problem.detail !== 'string') return 'not a problem body';
+    const body = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+    if (r.headers['content-type']?.includes('application/problem+json')) return body.status === r.status && typeof body.code === 'string' ? undefined : 'not a problem body';
+    return envelopeProblem(door, r.status, body);
   } catch {
     return 'a body that is not JSON';
   }
-  return undefined;
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND', 'BREW'];
@@ -91,7 +103,7 @@ describe('random client input', () => {
     expect(routes.some((r) => r.path === '/api/v1/spaces/:space/imports')).toBe(true);
   });
 
-  it('never answers 5xx, always answers errors as problem+json, and keeps answering', async () => {
+  it("never answers 5xx, always answers errors in the front door's own envelope, and keeps answering", async () => {
     const param = (name: string) => fc.oneof(fc.constantFrom(...(valid[name] ?? ['x'])), fc.constantFrom(...BAD_IDS), fc.string({ maxLength: 40 }).map(encodeURIComponent));
     const path = fc.constantFrom(...routes).chain((r) => {
       const names = [...r.path.matchAll(/:([a-z_]+)/g)].map((m) => m[1]!);
@@ -164,7 +176,7 @@ describe('random client input', () => {
         headers.push(...extra);
         const r = await rawRequest(s.url, { method, path: `${p.path}${q}`, headers, body, endAfterBody, timeoutMs: 15_000 });
         const what = `${method} ${p.path.slice(0, 80)}${q.slice(0, 40)} [${c.type?.slice(0, 60) ?? '-'}; ${c.body.length} bytes; ${frame}; ${extra.length > 3 ? `${extra.length} headers` : extra.map((h) => h[0]).join(',')}] → ${r.status ?? 'no answer'} ${r.body.toString('utf8').slice(0, 200)}`;
-        const problems = answerProblems(method, frame, r);
+        const problems = answerProblems(method, p.path, frame, r);
         if (problems) failures.push(`${problems}: ${what}`);
       }),
       // Bounded in count and in time (a busy machine gets fewer runs, never a failure).
