@@ -158,3 +158,5 @@ async function waitForJob(ctx: ServiceContext, id: string, signal: AbortSignal |
     await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
   }
 }
+
+export { parseAccountOverrides } from '../jobs/import-prepare.js';

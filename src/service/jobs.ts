@@ -5,7 +5,10 @@ import type { DeleteRequest } from '../core/transfer-requests.js';
 import type { DeleteParams } from '../jobs/delete-job.js';
 import { JOB_KINDS } from '../jobs/handlers.js';
 import type { JobRow } from '../jobs/job-types.js';
+
+export type { JobRow };
 import { cancelQueuedJob, enqueueJob, getJob } from '../jobs/queue.js';
+import { isFinished } from '../jobs/job-types.js';
 import type { UndoParams } from '../jobs/undo-job.js';
 import { deleteBlob } from '../store/blobs.js';
 import { getSpace } from '../store/spaces.js';
@@ -54,3 +57,8 @@ export async function startDelete(ctx: ServiceContext, req: DeleteRequest): Prom
   const params: DeleteParams = { space_id: space.id, asset_ids: [...new Set(req.assetIds)], ...(req.withOwned ? { with_owned: true } : {}), author: ctx.principal.name };
   return enqueueJob(ctx.db, { kind: JOB_KINDS.delete, userId: ctx.principal.userId, orgId: space.org_id, spaceId: space.id, params: params as unknown as Record<string, unknown>, assetJob: true, maxAttempts: ctx.config.jobMaxAttempts });
 }
+
+/** A job as it is now, for a caller already shown it (an event stream polling it). */
+export const jobNow = (db: ServiceContext['db'], id: string): Promise<JobRow | undefined> => getJob(db, id);
+
+export { isFinished };

@@ -1,13 +1,12 @@
 /** Native API authentication: `Authorization: Bearer <token>` or `Authorization: Basic`. */
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { DomainError } from '../../core/errors.js';
 import { parseBasicAuth, parseBearer } from '../../auth/basic.js';
 import type { Principal } from '../../auth/principal.js';
-import type { DB } from '../../store/schema.js';
+import type { ServiceContext } from '../../service/context.js';
 import { authenticatePassword, authenticateToken } from '../../service/users.js';
 
-export async function authenticateNative(db: Kysely<DB>, request: FastifyRequest): Promise<Principal> {
+export async function authenticateNative(db: ServiceContext['db'], request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
   if (!header) throw new DomainError('unauthenticated', 'This call needs credentials: Authorization: Bearer <token> (POST /api/v1/tokens) or Basic.');
   const bearer = parseBearer(header);

@@ -5,14 +5,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import { getJob } from '../../jobs/queue.js';
-import { isFinished, type JobRow } from '../../jobs/job-types.js';
-import type { DB } from '../../store/schema.js';
+import type { ServiceContext } from '../../service/context.js';
+import { isFinished, jobNow, type JobRow } from '../../service/jobs.js';
 
 const KEEP_ALIVE_MS = 15_000;
 
-export async function streamJobEvents(db: Kysely<DB>, r: FastifyRequest, res: ServerResponse, first: JobRow, intervalMs: number, view: (j: JobRow) => unknown): Promise<void> {
+export async function streamJobEvents(db: ServiceContext['db'], r: FastifyRequest, res: ServerResponse, first: JobRow, intervalMs: number, view: (j: JobRow) => unknown): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': r.id });
   let closed = false;
   r.raw.on('close', () => (closed = true));
@@ -27,7 +25,7 @@ export async function streamJobEvents(db: Kysely<DB>, r: FastifyRequest, res: Se
     while (!closed && !isFinished(last.state)) {
       await new Promise((ok) => setTimeout(ok, intervalMs));
       if (closed) return; // the client (or a stopping server) ended it: nothing more to read
-      final = await getJob(db, first.id);
+      final = await jobNow(db, first.id);
       if (!final) break;
       if (final.state !== last.state) send('state', { state: final.state, progress: final.progress });
       else if (final.progress !== last.progress) send('progress', { state: final.state, progress: final.progress });

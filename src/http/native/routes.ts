@@ -7,7 +7,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError } from '../../core/errors.js';
 import type { Principal } from '../../auth/principal.js';
-import type { SpaceKind } from '../../store/schema.js';
 import type { ServiceContext } from '../../service/context.js';
 import * as orgs from '../../service/orgs.js';
 import * as spaces from '../../service/spaces.js';
@@ -21,6 +20,8 @@ import { S } from './schemas.js';
 import { authenticateNative } from './auth.js';
 import { findTextProblem } from '../text-guard.js';
 import { transferRoutes } from './transfer-routes.js';
+
+type SpaceKind = spaces.SpaceOut['kind'];
 
 declare module 'fastify' {
   interface FastifyRequest {

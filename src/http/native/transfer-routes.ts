@@ -4,12 +4,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAssetType, typesOfSide, type AssetType } from '../../core/asset-types.js';
 import { DomainError } from '../../core/errors.js';
 import type { ImportRequest, PackageSource } from '../../core/transfer-requests.js';
-import { parseAccountOverrides } from '../../jobs/import-prepare.js';
-import type { JobRow } from '../../jobs/job-types.js';
 import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
 import * as jobs from '../../service/jobs.js';
+import type { JobRow } from '../../service/jobs.js';
 import { writableSpace } from '../../service/spaces.js';
 import { sideOfKind } from '../../package/manifest.js';
 import type { AppDeps } from '../app.js';
@@ -36,7 +35,7 @@ function importRequestOf(spaceId: string, side: 'roma' | 'snaplogic', query: Rec
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
     createNew: opts.createNew,
     dryRun: opts.dryRun,
-    overrides: up.json.accounts !== undefined ? parseAccountOverrides(up.json.accounts, 'accounts') : [],
+    overrides: up.json.accounts !== undefined ? imports.parseAccountOverrides(up.json.accounts, 'accounts') : [],
     package: sourceOf(up.zips.package),
     ...(up.zips.expressions ? { expressions: sourceOf(up.zips.expressions) } : {}),
   };

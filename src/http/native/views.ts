@@ -1,5 +1,5 @@
 /** How the native API shows engine objects. */
-import type { JobRow } from '../../jobs/job-types.js';
+import type { JobRow } from '../../service/jobs.js';
 
 export function jobView(job: JobRow) {
   return {

@@ -4,13 +4,15 @@
  * project token is good for its project (org) only.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { UNSIGNED_PAYLOAD, verifySdkSignature } from '../../auth/aksk-signature.js';
 import type { Principal } from '../../auth/principal.js';
 import type { KeyRing } from '../../secrets/key-ring.js';
 import { accessKeySecret, authenticateScopedToken, principalById } from '../../service/credentials.js';
-import type { DB } from '../../store/schema.js';
+import type { ServiceContext } from '../../service/context.js';
 import { RomaError } from './errors.js';
+
+/** The database handle the use cases take. */
+type Db = ServiceContext['db'];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,7 +26,7 @@ const header = (r: FastifyRequest, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-export async function authenticateRoma(db: Kysely<DB>, keyring: KeyRing, r: FastifyRequest, projectId: string | undefined): Promise<Principal> {
+export async function authenticateRoma(db: Db, keyring: KeyRing, r: FastifyRequest, projectId: string | undefined): Promise<Principal> {
   const auth = header(r, 'authorization');
   if (auth && /^SDK-HMAC-SHA256\s/i.test(auth)) return authenticateSignature(db, keyring, r);
   const token = header(r, 'x-auth-token');
@@ -35,7 +37,7 @@ export async function authenticateRoma(db: Kysely<DB>, keyring: KeyRing, r: Fast
   return who.principal;
 }
 
-async function authenticateSignature(db: Kysely<DB>, keyring: KeyRing, r: FastifyRequest): Promise<Principal> {
+async function authenticateSignature(db: Db, keyring: KeyRing, r: FastifyRequest): Promise<Principal> {
   let owner: string | undefined;
   const body = r.isMultipart() ? UNSIGNED_PAYLOAD : (r.rawBody ?? Buffer.alloc(0));
   const result = await verifySdkSignature({

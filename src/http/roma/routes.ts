@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isValidRomaUploadName } from '../../core/names.js';
 import type { AssetType } from '../../core/asset-types.js';
-import type { JobRow } from '../../jobs/job-types.js';
+import type { JobRow } from '../../service/jobs.js';
 import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';

@@ -1,5 +1,5 @@
 /** How the ROMA door shows a job (reference/roma-connect-assets.md, "The asset job object"). */
-import type { JobRow } from '../../jobs/job-types.js';
+import type { JobRow } from '../../service/jobs.js';
 import { romaCodeOfReason } from './errors.js';
 
 const TYPES: Record<string, string> = { import: 'importAsset', export: 'exportAsset', delete: 'deleteAsset' };
