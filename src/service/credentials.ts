@@ -12,12 +12,12 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import { recordAudit } from '../store/audit.js';
 import type { DB } from '../store/schema.js';
 import { deleteExpiredTokens, insertToken, tokenScope } from '../store/tokens.js';
-import { findUserById, findUserByName } from '../store/users.js';
+import { findUserByName } from '../store/users.js';
 import { visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
-import { authenticatePassword } from './users.js';
+import { authenticatePassword, principalById } from './users.js';
 
-const principalOf = (u: { id: string; name: string; is_admin: boolean }): Principal => ({ userId: u.id, name: u.name, isAdmin: u.is_admin });
+export { principalById };
 
 export interface ProjectToken {
   token: string;
@@ -48,8 +48,8 @@ export async function issueProjectToken(db: Kysely<DB>, input: { user: string; p
 /** The caller of a token, and the org it is scoped to (null: any). */
 export async function authenticateScopedToken(db: Kysely<DB>, token: string): Promise<{ principal: Principal; orgId: string | null } | null> {
   const t = await tokenScope(db, hashToken(token), new Date());
-  const u = t ? await findUserById(db, t.user_id) : undefined;
-  return u && !u.locked ? { principal: principalOf(u), orgId: t!.org_id } : null;
+  const principal = t ? await principalById(db, t.user_id) : null;
+  return principal ? { principal, orgId: t!.org_id } : null;
 }
 
 /** A new access key for a user (the user themself or a deployment admin); the secret is shown once. */
@@ -74,10 +74,4 @@ export async function accessKeySecret(db: Kysely<DB>, keyring: KeyRing, access: 
   } catch {
     return null; // a key sealed under a master key this deployment no longer has
   }
-}
-
-/** The principal of a user id, unless locked. */
-export async function principalById(db: Kysely<DB>, userId: string): Promise<Principal | null> {
-  const u = await findUserById(db, userId);
-  return u && !u.locked ? principalOf(u) : null;
 }

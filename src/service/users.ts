@@ -5,7 +5,7 @@ import { newId32 } from '../core/ids.js';
 import { checkUserName } from '../core/names.js';
 import type { DB, Perms } from '../store/schema.js';
 import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, setPasswordHash, type UserRow } from '../store/users.js';
-import { deleteExpiredTokens, deleteTokensOfUser, insertToken, userIdOfToken } from '../store/tokens.js';
+import { deleteExpiredTokens, deleteTokensOfUser, insertToken, tokenScope } from '../store/tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword, verifyPasswordDummy } from '../auth/passwords.js';
@@ -27,10 +27,15 @@ export async function authenticatePassword(db: Kysely<DB>, name: string, passwor
   return principalOf(u);
 }
 
-export async function authenticateToken(db: Kysely<DB>, token: string): Promise<Principal | null> {
-  const uid = await userIdOfToken(db, hashToken(token), new Date());
-  const u = uid ? await findUserById(db, uid) : undefined;
+/** The principal of a user id, unless locked. */
+export async function principalById(db: Kysely<DB>, userId: string): Promise<Principal | null> {
+  const u = await findUserById(db, userId);
   return u && !u.locked ? principalOf(u) : null;
+}
+
+export async function authenticateToken(db: Kysely<DB>, token: string): Promise<Principal | null> {
+  const uid = (await tokenScope(db, hashToken(token), new Date()))?.user_id;
+  return uid ? principalById(db, uid) : null;
 }
 
 export async function issueToken(db: Kysely<DB>, user: unknown, password: unknown, ttlSeconds: number): Promise<{ token: string; expires_at: string }> {

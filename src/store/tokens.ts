@@ -9,12 +9,6 @@ export async function tokenScope(db: Kysely<DB>, tokenHash: string, now: Date): 
   return db.selectFrom('tokens').select(['user_id', 'org_id']).where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
 }
 
-/** The user id of a live token, or undefined. */
-export async function userIdOfToken(db: Kysely<DB>, tokenHash: string, now: Date): Promise<string | undefined> {
-  const r = await db.selectFrom('tokens').select('user_id').where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
-  return r?.user_id;
-}
-
 export const deleteExpiredTokens = (db: Kysely<DB>, now: Date): Promise<unknown> => db.deleteFrom('tokens').where('expires_at', '<=', now).execute();
 
 /** Revokes every token of a user; returns how many there were. */
