@@ -110,10 +110,15 @@ export function nativeClientError(err: Error & { code?: string }, socket: Socket
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const p = clientErrorProblem(err);
   const body = JSON.stringify({ type: `urn:assetport:problem:${p.code}`, title: NATIVE_ERRORS[p.code].title, status: p.status, detail: p.detail, code: p.code, instance: null, request_id: newId32() });
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${p.status} ${NATIVE_ERRORS[p.code].title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  if (!socket.writable) {
+    socket.destroy(err);
+    return;
   }
-  socket.destroy(err);
+  // An answer already on its way (the request was answered before the rest of it broke the
+  // parser) is let finish, not cut by a second one; `end` flushes before closing.
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (answering) socket.end();
+  else socket.end(`HTTP/1.1 ${p.status} ${NATIVE_ERRORS[p.code].title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** Answers an unknown route: 405 with Allow when the path exists under other methods, else 404. */
