@@ -12,8 +12,8 @@ import { describe } from './plan-warnings.js';
 /**
  * The item for `w` (without warnings yet). A conflict under `fail` is also a problem.
  * Identity (→ `unchanged`) compares sha256, the imported status and the references as sets;
- * under `skip-as-failed` every existing name is a failed conflict, identical or not, and
- * under `fail-if-exists` a blocking one.
+ * under `skip-as-failed` every existing name is skipped (reported as failed), identical or
+ * not, and under `fail-if-exists` a blocking conflict.
  */
 export function decideItem(
   w: Work,
@@ -29,11 +29,11 @@ export function decideItem(
   let blocking = false;
   let failed = false;
   if (target === undefined) {
-    action = w.renamed ? 'rename' : 'create';
+    action = 'create';
   } else {
     const identical = target.sha256 === src.sha256 && target.status === importedStatus && sameRefSet(refs, target.refs);
     if (policy === 'skip-as-failed') {
-      action = 'conflict';
+      action = 'skip';
       status = target.status;
       failed = true;
     } else if (identical && policy !== 'fail-if-exists') {
@@ -63,10 +63,11 @@ export function decideItem(
     target === undefined
       ? { sourceId: src.id, type: src.type, sourceName: src.name, name, action, status, refs, warnings }
       : { sourceId: src.id, type: src.type, sourceName: src.name, name, action, targetId: target.id, targetRevision: target.revision, status, refs, warnings };
+  if (w.renamed && name !== src.name) item.renamedFrom = src.name;
   if (blocking) item.blocking = true;
   if (failed) item.failed = { statusCode: 409, reason: `${describe(src.type, name)} already exists` };
   return item;
 }
 
 /** Whether the import writes the item (and so whether its warnings are given). */
-export const isWrite = (action: PlanAction): boolean => action === 'create' || action === 'rename' || action === 'update';
+export const isWrite = (action: PlanAction): boolean => action === 'create' || action === 'update';

@@ -57,17 +57,25 @@ export interface PlanInput {
   accountOverrides?: readonly AccountOverride[];
 }
 
-export type PlanAction = 'create' | 'update' | 'unchanged' | 'keep' | 'conflict' | 'rename';
+/**
+ * What the import does to one package asset — the one vocabulary of plans, dry runs and
+ * finished jobs: `create` (no asset of its type and target name; a prefixed name too),
+ * `update` (replaces the existing one: policy `overwrite`), `unchanged` (identical),
+ * `keep` (the existing one is left: policy `keep`), `skip` (not written, reported as failed
+ * with 409: policy `skip-as-failed`), `conflict` (the import is refused: policy `fail` or
+ * `fail-if-exists`; the problem has code `conflict`).
+ */
+export type PlanAction = 'create' | 'update' | 'unchanged' | 'keep' | 'skip' | 'conflict';
 
 export type PlanWarningCode = 'unresolved_reference' | 'secret_unavailable' | 'override_not_applied';
 
+/** A warning as data; each front door words it (import-warnings.ts). */
 export interface PlanWarning {
   code: PlanWarningCode;
   sourceId: string;
   type: AssetType;
   /** The asset's name in the target. */
   name: string;
-  message: string;
   /** `secret_unavailable`: the secret settings still missing; `override_not_applied`: the settings supplied. */
   fields?: string[];
   /** `unresolved_reference`: the reference (as rewritten for renames) that does not resolve. */
@@ -103,6 +111,8 @@ export interface PlanItem {
   sourceName: string;
   /** The name in the target (after the prefix). */
   name: string;
+  /** The package name, when the prefix changed it (`name` is then the prefixed one). */
+  renamedFrom?: string;
   action: PlanAction;
   /** The same-named asset already in the target. */
   targetId?: string;
@@ -113,11 +123,11 @@ export interface PlanItem {
   refs: AssetRef[];
   /** A conflict under policy `fail`: the import cannot run. */
   blocking?: boolean;
-  /** A conflict under `skip-as-failed`: not written, reported as failed. */
+  /** Skipped (`skip-as-failed`): not written, reported as failed. */
   failed?: { statusCode: 409; reason: string };
   /**
    * Settings that account overrides supply for this account (sorted, distinct). When the
-   * item is written (create/rename/update), the apply step takes them from the override;
+   * item is written (create/update), the apply step takes them from the override;
    * when it is unchanged or kept, they are applied through `Plan.accountUpdates`.
    */
   overrideFields?: string[];
@@ -147,10 +157,9 @@ export interface AccountUpdate {
   fields: string[];
 }
 
+/** How many items take each action, and how many the import writes disabled although the package has them enabled. */
 export type PlanSummary = Record<PlanAction, number> & {
-  /** Items reported as failed (`skip-as-failed` conflicts). */
-  failed: number;
-  /** Items the import writes (create/rename/update) disabled although the package has them enabled. */
+  /** Items the import writes (create/update) disabled although the package has them enabled. */
   disabled: number;
 };
 

@@ -1,36 +1,28 @@
 /**
- * The plan's wording and warnings: how assets are named in messages, the warnings of an
- * item the import writes (unresolved references, unavailable secrets), the warning for an
- * override that is not applied, and the plan's list of all warnings.
+ * The plan's wording and warnings: how assets are named in problem messages, the warnings
+ * of an item the import writes (unresolved references, unavailable secrets), the warning
+ * for an override that is not applied, and the plan's list of all warnings. Warnings are
+ * data (code, asset, fields or reference); each front door words them (import-warnings.ts).
  */
 import type { AssetType } from './asset-types.js';
-import type { AssetRef, PlanInput, PlanItem, PlanWarning } from './plan-types.js';
-
-/** The exact SnapLogic warning for a task whose pipeline is not there after the import. */
-export const TASK_WITHOUT_PIPELINE_WARNING = 'If this task gets imported, it will be disabled as there is no pipeline found.';
+import type { AssetRef, PlanItem, PlanWarning } from './plan-types.js';
 
 export const describe = (type: AssetType, name: string): string => `${type} '${name}'`;
 
-function unresolvedMessage(side: PlanInput['side'], type: AssetType, ref: AssetRef): string {
-  if (side === 'snaplogic' && type === 'Task' && ref.type === 'Pipeline') return TASK_WITHOUT_PIPELINE_WARNING;
-  return `If this ${type} gets imported, it will be disabled as there is no ${describe(ref.type, ref.name)} found.`;
-}
-
-/** The warning for account overrides that are not applied: their account is a failed conflict. */
+/** The warning for account overrides that are not applied: their account is skipped. */
 export const overrideNotApplied = (item: PlanItem, fields: string[]): PlanWarning => ({
   code: 'override_not_applied',
   sourceId: item.sourceId,
   type: item.type,
   name: item.name,
-  message: `The account override for ${describe(item.type, item.name)} is not applied: the account already exists and is not updated (reported as failed)`,
   fields,
 });
 
 /**
- * The warnings of an item the import writes (create / rename / update): each reference
- * that does not resolve, and the secret settings nothing supplies.
+ * The warnings of an item the import writes (create / update): each reference that does
+ * not resolve, and the secret settings nothing supplies.
  */
-export function addWriteWarnings(side: PlanInput['side'], item: PlanItem, unresolved: readonly AssetRef[], missingSecrets: string[]): void {
+export function addWriteWarnings(item: PlanItem, unresolved: readonly AssetRef[], missingSecrets: string[]): void {
   const { sourceId, type, name, warnings } = item;
   for (let k = 0; k < unresolved.length; k++) {
     const r = unresolved[k] as AssetRef;
@@ -39,7 +31,6 @@ export function addWriteWarnings(side: PlanInput['side'], item: PlanItem, unreso
       sourceId,
       type,
       name,
-      message: unresolvedMessage(side, type, r),
       ref: { type: r.type, name: r.name },
     });
   }
@@ -49,7 +40,6 @@ export function addWriteWarnings(side: PlanInput['side'], item: PlanItem, unreso
       sourceId,
       type,
       name,
-      message: `${describe(type, name)} will be imported disabled: its secret field(s) ${missingSecrets.join(', ')} cannot be decrypted on this deployment and no account override supplies them`,
       fields: missingSecrets,
     });
   }

@@ -1,7 +1,7 @@
 /**
  * The import plan: a pure function of (package assets, target assets, conflict policy,
  * prefix, account overrides) that says, for every package asset, what the import will do
- * — `create | rename | update | unchanged | keep | conflict` — with the status the asset
+ * — `create | update | unchanged | keep | skip | conflict` — with the status the asset
  * will have afterwards, its references rewritten for renames, warnings, and every problem
  * that blocks the import, all at once. The same function serves dry runs and the apply
  * step. No I/O, no clock, no randomness: equal inputs (in any order) give equal plans.
@@ -17,11 +17,11 @@
  * Rules the design leaves open, as decided here:
  * - Identity (→ `unchanged`) compares sha256, the status the asset would be imported with
  *   (after reference resolution and secret availability) and the rewritten refs as sets.
- * - Under `skip-as-failed` every existing name is a failed 409 conflict, identical or not.
+ * - Under `skip-as-failed` every existing name is skipped (a failed 409), identical or not.
  * - The final state's names do not depend on actions (an import never removes a name), so
- *   a reference to a package asset that ends up kept or conflicting still resolves.
+ *   a reference to a package asset that ends up kept, skipped or conflicting still resolves.
  * - Warnings describe writes: `unresolved_reference` / `secret_unavailable` are given for
- *   create / rename / update only, so re-importing the same package is warning-free.
+ *   create / update only, so re-importing the same package is warning-free.
  * - Only references to package assets are rewritten for a prefix; a reference to a name
  *   the package does not carry keeps pointing at the target's asset of that name.
  * - Every package name is checked (not only prefixed ones); an asset type of the other
@@ -71,10 +71,9 @@ export type {
   PlanWarning,
   PlanWarningCode,
 } from './plan-types.js';
-export { TASK_WITHOUT_PIPELINE_WARNING } from './plan-warnings.js';
 
 function emptySummary(): PlanSummary {
-  return { create: 0, rename: 0, update: 0, unchanged: 0, keep: 0, conflict: 0, failed: 0, disabled: 0 };
+  return { create: 0, update: 0, unchanged: 0, keep: 0, skip: 0, conflict: 0, disabled: 0 };
 }
 
 export function plan(input: PlanInput): Plan {
@@ -106,12 +105,11 @@ function planAsset(input: PlanInput, names: PlanNames, overrides: AccountOverrid
   const target = names.targetByName.get(src.type, name);
   const item = decideItem(w, refs, forcedDisabled ? 'disabled' : src.status, target, policyFor(input, src.type), problems);
   overrides.forItem(item, src, target);
-  // Warnings describe what the import writes: only for create / rename / update.
+  // Warnings describe what the import writes: only for create / update.
   if (isWrite(item.action)) {
-    addWriteWarnings(input.side, item, unresolved, missingSecrets);
+    addWriteWarnings(item, unresolved, missingSecrets);
     if (forcedDisabled && src.status === 'enabled') summary.disabled++;
   }
   summary[item.action]++;
-  if (item.failed !== undefined) summary.failed++;
   return item;
 }

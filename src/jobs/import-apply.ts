@@ -49,7 +49,7 @@ export async function applyPlan(trx: Transaction<DB>, args: ApplyArgs): Promise<
   const binary: Array<{ item: PlanItem; asset: PreparedAsset; write: Write }> = [];
   const newIds = new Map<string, string>();
   for (const item of plan.items) {
-    if (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update') continue;
+    if (item.action !== 'create' && item.action !== 'update') continue;
     const a = bySource.get(item.sourceId)!;
     const o = item.overrideFields?.length ? overridden.get(a.sourceId) : undefined;
     const { bodyText, sha256 } = o ?? { bodyText: a.bodyText, sha256: a.sha256 };

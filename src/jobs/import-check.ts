@@ -94,7 +94,7 @@ export async function checkImport(
   const overrides = new Map(prepared.overrides.map((o) => [o.id, o]));
   const bySource = new Map(prepared.assets.map((a) => [a.sourceId, a]));
   for (const item of plan.items) {
-    if (!item.overrideIds?.length || (item.action !== 'create' && item.action !== 'rename' && item.action !== 'update')) continue;
+    if (!item.overrideIds?.length || (item.action !== 'create' && item.action !== 'update')) continue;
     const a = bySource.get(item.sourceId)!;
     const text = tryOverrides(problems, { sourceId: a.sourceId, type: a.type, name: item.name }, a.body, item.overrideIds, overrides, keyring, a.name);
     if (text !== undefined) overridden.set(item.sourceId, { bodyText: text, sha256: sha256Hex(text) });

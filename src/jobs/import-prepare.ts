@@ -10,6 +10,7 @@ import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
 import { sha256Hex } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import type { AccountOverride, AssetRef, PlanSourceAsset } from '../core/plan.js';
+import type { ImportWarning } from '../core/import-warnings.js';
 import type { AccountOverrideInput, PackageSource } from '../core/transfer-requests.js';
 import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../core/secret-fields.js';
 import type { Limits } from '../config/config.js';
@@ -49,7 +50,7 @@ export interface PreparedImport {
   assets: PreparedAsset[];
   overrides: OverrideEntry[];
   /** Warnings from reading the inputs (e.g. a dropped duplicate expression file). */
-  notices: Array<{ code: string; message: string; name?: string }>;
+  notices: ImportWarning[];
   keyIds: readonly string[];
   close(): Promise<void>;
 }
@@ -117,12 +118,12 @@ async function readExpressions(db: Kysely<DB>, source: PackageSource, limits: Li
       if (entry.isDirectory) continue;
       const name = basename(entry.name);
       if (!name.endsWith('.expr')) {
-        notices.push({ code: 'expression_ignored', message: `"${entry.name}" in the expressions ZIP is not an .expr file and was not imported.`, name: entry.name });
+        notices.push({ code: 'expression_ignored', subject: { file: entry.name }, details: {} });
         continue;
       }
       const first = taken.get(name);
       if (first) {
-        notices.push({ code: 'expression_duplicate', message: `"${entry.name}" was not imported: "${first}" has the same file name and comes first in the archive.`, name });
+        notices.push({ code: 'expression_duplicate', subject: { file: entry.name }, details: { first } });
         continue;
       }
       taken.set(name, entry.name);

@@ -1,5 +1,11 @@
-/** What an import (or its dry run) reports: per-asset outcomes, warnings, problems. */
+/**
+ * What an import (or its dry run) reports: per-asset outcomes, warnings, problems. The same
+ * report is a dry run's answer and a finished job's result, so a plan and its job speak one
+ * vocabulary (the actions of `PlanAction`). Warnings are data ({@link ImportWarning}); each
+ * front door words them.
+ */
 import type { ConflictPolicy } from '../core/asset-types.js';
+import { importWarningOf, type ImportWarning } from '../core/import-warnings.js';
 import type { Plan, PlanAction, PlanSummary } from '../core/plan.js';
 
 export interface ImportOutcome {
@@ -9,10 +15,13 @@ export interface ImportOutcome {
   type: string;
   name: string;
   source_name: string;
+  /** The package name, when the prefix changed it (`name` is the prefixed one). */
+  renamed_from?: string;
   action: PlanAction;
   status: 'enabled' | 'disabled';
+  /** `skip`: not written, reported as failed. */
   failed?: { status_code: 409; reason: string };
-  warnings: Array<{ code: string; message: string; fields?: string[] }>;
+  warnings: ImportWarning[];
 }
 
 export interface ImportReport {
@@ -26,7 +35,8 @@ export interface ImportReport {
   policies: Record<string, ConflictPolicy>;
   summary: PlanSummary;
   items: ImportOutcome[];
-  warnings: Array<{ code: string; message: string; source_id?: string; type?: string; name?: string; fields?: string[] }>;
+  /** Notices about the inputs (the expressions ZIP), then every item's warnings in item order. */
+  warnings: ImportWarning[];
   problems: Array<{ code: string; message: string; source_id?: string; type?: string; name?: string }>;
   account_updates: Array<{ asset_id: string; type: string; name: string; fields: string[] }>;
   /** Where the time went, in milliseconds (read = verify the package; plan; write = the transaction). */
@@ -40,10 +50,11 @@ export function reportOf(plan: Plan, opts: { policies: Record<string, ConflictPo
     type: i.type,
     name: i.name,
     source_name: i.sourceName,
+    ...(i.renamedFrom !== undefined ? { renamed_from: i.renamedFrom } : {}),
     action: i.action,
     status: i.status,
     ...(i.failed ? { failed: { status_code: i.failed.statusCode, reason: i.failed.reason } } : {}),
-    warnings: i.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.fields ? { fields: w.fields } : {}) })),
+    warnings: i.warnings.map(importWarningOf),
   }));
   return {
     ok: plan.ok,
@@ -53,10 +64,7 @@ export function reportOf(plan: Plan, opts: { policies: Record<string, ConflictPo
     policies: opts.policies,
     summary: plan.summary,
     items,
-    warnings: [
-      ...(opts.notices ?? []),
-      ...plan.warnings.map((w) => ({ code: w.code, message: w.message, source_id: w.sourceId, type: w.type, name: w.name, ...(w.fields ? { fields: w.fields } : {}) })),
-    ],
+    warnings: [...(opts.notices ?? []), ...plan.warnings.map(importWarningOf)],
     problems: plan.problems.map((p) => ({ code: p.code, message: p.message, ...(p.sourceId ? { source_id: p.sourceId } : {}), ...(p.type ? { type: p.type } : {}), ...(p.name ? { name: p.name } : {}) })),
     account_updates: plan.accountUpdates.map((u) => ({ asset_id: u.targetId, type: u.type, name: u.name, fields: u.fields })),
   };

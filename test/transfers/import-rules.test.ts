@@ -4,7 +4,6 @@ import { download, multipart, request, startTestApp, waitJob, type TestApp } fro
 import { buildPackage } from '../helpers/packages.js';
 import { snapshot } from '../helpers/fixtures.js';
 import { KeyRing } from '../../src/secrets/key-ring.js';
-import { TASK_WITHOUT_PIPELINE_WARNING } from '../../src/core/plan.js';
 import type { ImportStep } from '../../src/jobs/job-deps.js';
 import { openArchive } from '../../src/package/archive-reader.js';
 import { readPackage } from '../../src/package/package-reader.js';
@@ -55,19 +54,31 @@ describe('import rules', () => {
     const keep = await importInto(space, { package: pkg }, {}, '?policy=keep');
     expect(items(keep).map((i) => i.action)).toEqual(['keep', 'keep', 'keep']);
     const skip = await importInto(space, { package: pkg }, {}, '?policy=skip-as-failed');
+    expect(items(skip).map((i) => i.action)).toEqual(['skip', 'skip', 'skip']);
     expect(items(skip).map((i) => i.failed)).toEqual(Array(3).fill({ status_code: 409, reason: expect.stringContaining('already exists') }));
+    expect((skip.result as { summary: J }).summary).toMatchObject({ skip: 3, conflict: 0 });
     const ow = await importInto(space, { package: pkg }, {}, '?policy=Pipeline:overwrite');
     expect(items(ow).map((i) => i.action)).toEqual(['update', 'update', 'update']);
     const snap = await snapshot(s.url, s.adminToken, space);
     expect(snap['Pipeline/o']!.body).toEqual({ v: 'new' });
   });
 
-  it('an unresolved reference imports the asset disabled, with the SnapLogic task warning', async () => {
+  it('an unresolved reference imports the asset disabled, with a warning that says so', async () => {
     const space = await newSpace();
     const pkg = await buildPackage('api_version', [{ type: 'Task', name: 'books', refs: [{ type: 'Pipeline', name: 'missing' }] }]);
     const job = await importInto(space, { package: pkg });
     expect(job.state).toBe('SUCCEEDED');
-    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'unresolved_reference', message: TASK_WITHOUT_PIPELINE_WARNING }] });
+    expect(items(job)[0]).toMatchObject({
+      status: 'disabled',
+      warnings: [
+        {
+          code: 'unresolved_reference',
+          message: "Task 'books' was imported disabled: no pipeline 'missing' found in the package or the space.",
+          subject: { type: 'Task', name: 'books' },
+          details: { ref: { type: 'Pipeline', name: 'missing' } },
+        },
+      ],
+    });
     expect((await snapshot(s.url, s.adminToken, space))['Task/books']!.status).toBe('disabled');
   });
 
@@ -83,7 +94,8 @@ describe('import rules', () => {
     const snap = await snapshot(s.url, s.adminToken, space);
     expect(Object.keys(snap).sort()).toEqual(['application/dev_orders', 'datasource/db', 'task/dev_sync']);
     expect(snap['datasource/db']!.refs).toEqual([{ type: 'application', name: 'dev_orders' }]);
-    expect(items(job).find((i) => i.name === 'dev_orders')!.action).toBe('rename');
+    expect(items(job).find((i) => i.name === 'dev_orders')).toMatchObject({ action: 'create', renamed_from: 'orders', source_name: 'orders' });
+    expect(items(job).find((i) => i.name === 'db')).not.toHaveProperty('renamed_from');
   });
 
   it('a field marked encrypted is sealed on import whatever the type, and its key id is listed when exported', async () => {
@@ -128,7 +140,10 @@ describe('import rules', () => {
     const space = await newSpace();
     const job = await importInto(space, { package: pkg });
     expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
-    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', fields: ['password'] }] });
+    expect(items(job)[0]).toMatchObject({
+      status: 'disabled',
+      warnings: [{ code: 'secret_unavailable', message: "Account 'db' was imported disabled: its secret field password can't be decrypted on this deployment and no account override supplies it.", details: { fields: ['password'] } }],
+    });
     const row = await s.t.database.db.selectFrom('assets').select('body').where('space_id', '=', space).executeTakeFirstOrThrow();
     expect(JSON.stringify(row.body)).not.toContain('$ap1$');
 
@@ -165,10 +180,10 @@ describe('import rules', () => {
     const space = await newSpace();
     const dry = await call('POST', `/api/v1/spaces/${space}/imports?dry_run=true`, { body: multipart({ package: pkg }) });
     expect(dry.status, dry.text).toBe(200);
-    expect((dry.body.items as J[])[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', fields: ['malformed', 'short', 'altered'] }] });
+    expect((dry.body.items as J[])[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', details: { fields: ['malformed', 'short', 'altered'] } }] });
     const job = await importInto(space, { package: pkg });
     expect(job.state, JSON.stringify(job.reasons)).toBe('SUCCEEDED');
-    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', fields: ['malformed', 'short', 'altered'] }] });
+    expect(items(job)[0]).toMatchObject({ status: 'disabled', warnings: [{ code: 'secret_unavailable', details: { fields: ['malformed', 'short', 'altered'] } }] });
     const row = await s.t.database.db.selectFrom('assets').select(['body', 'status']).where('space_id', '=', space).executeTakeFirstOrThrow();
     expect(row.status).toBe('disabled');
     const stored = (row.body as { property_map: { settings: Record<string, { value: unknown }> } }).property_map.settings;
@@ -193,7 +208,12 @@ describe('import rules', () => {
     const snap = await snapshot(s.url, s.adminToken, space);
     expect(Buffer.from(snap['Expression/lib.expr']!.content as string, 'base64').toString()).toBe('first');
     expect(snap['Expression/other.expr']).toBeDefined();
-    expect(((job.result as { warnings: J[] }).warnings).find((w) => w.code === 'expression_duplicate')!.message).toContain('b/lib.expr');
+    expect(((job.result as { warnings: J[] }).warnings).find((w) => w.code === 'expression_duplicate')).toEqual({
+      code: 'expression_duplicate',
+      message: '"b/lib.expr" was not imported: "a/lib.expr" has the same file name and comes first in the expressions ZIP.',
+      subject: { file: 'b/lib.expr' },
+      details: { first: 'a/lib.expr' },
+    });
   });
 
   it('imports files larger than the in-memory threshold byte for byte, and exports them back', async () => {

@@ -1,7 +1,7 @@
 /**
  * Plan = apply, as a property: over generated packages, target states, account overrides
  * and options, a dry run's verdict is the import's. The dry run is `ok` exactly when the
- * import SUCCEEDS; it reports the same items (action, name, status, failed, warnings), the
+ * import SUCCEEDS; it reports the same items (action, name, renamed_from, status, failed, warnings), the
  * same problems and the same account updates; a refused import leaves the target exactly
  * as it was; and a SUCCEEDED import carries every override it was given on the account the
  * override matched. Driven through the service use cases (startImport with dryRun, then
@@ -126,7 +126,7 @@ function verdict(r: ImportReport) {
   return {
     ok: r.ok,
     summary: r.summary,
-    items: r.items.map((i) => ({ source_id: i.source_id, type: i.type, name: i.name, source_name: i.source_name, action: i.action, status: i.status, failed: i.failed, warnings: i.warnings })),
+    items: r.items.map((i) => ({ source_id: i.source_id, type: i.type, name: i.name, source_name: i.source_name, renamed_from: i.renamed_from, action: i.action, status: i.status, failed: i.failed, warnings: i.warnings })),
     warnings: r.warnings,
     problems: r.problems,
     account_updates: r.account_updates,

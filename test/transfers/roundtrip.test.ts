@@ -56,7 +56,7 @@ describe('export, import, plan, undo through the native API', () => {
     const again = await importInto(dst[which], pkg);
     const summary = (again.result as { summary: Record<string, number> }).summary;
     expect(summary.unchanged).toBe(Object.keys(before).length);
-    expect([summary.create, summary.update, summary.rename]).toEqual([0, 0, 0]);
+    expect([summary.create, summary.update, summary.skip, summary.conflict]).toEqual([0, 0, 0, 0]);
   });
 
   it('a dry run reports the plan and writes nothing', async () => {

@@ -17,6 +17,7 @@ import { parseImportOptions } from './import-options.js';
 import { streamJobEvents } from './job-events.js';
 import { S } from './schemas.js';
 import { jobView } from './views.js';
+import { withWordedWarnings } from './warning-text.js';
 
 type Params = Record<string, string>;
 const JSON_PART_BYTES = 1024 * 1024;
@@ -73,7 +74,7 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
       // Removed before answering: a client that sees the answer finds nothing left behind.
       await up.discardLocal();
     }
-    if (started.dryRun) return reply.code(200).send(started.report);
+    if (started.dryRun) return reply.code(200).send(withWordedWarnings(started.report));
     queued(started.job);
     return reply.code(202).header('location', `/api/v1/jobs/${started.job.id}`).send({ job_id: started.job.id });
   });
