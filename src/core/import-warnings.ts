@@ -31,8 +31,6 @@ export type ImportWarning =
   /** Not imported: `first` has the same file name and comes first in the archive. */
   | { code: 'expression_duplicate'; subject: FileSubject; details: { first: string } };
 
-export type ImportWarningCode = ImportWarning['code'];
-
 /** A plan's warning as an import warning. */
 export function importWarningOf(w: PlanWarning): ImportWarning {
   const subject: AssetSubject = { type: w.type, name: w.name, source_id: w.sourceId };
