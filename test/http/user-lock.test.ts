@@ -2,10 +2,12 @@
  * Locking a user, over HTTP against a started server: a locked user is refused on every
  * door (native Basic and Bearer, ROMA X-Auth-Token and AK/SK, and token issuing), each in
  * its own envelope, even right after a Basic call that the server remembers; unlocking lets
- * the password and access keys in again. A password reset refuses the old password at once.
+ * the password and access keys in again. A lock written by another process, and a password
+ * reset, refuse the old password on the next call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../../src/service/users.js';
+import { setUserLocked } from '../../src/store/users.js';
 import { request, startTestApp, type Res, type TestApp } from '../helpers/app.js';
 import { sdkSign } from '../helpers/sdk-sign.js';
 
@@ -94,6 +96,16 @@ describe('locking users', () => {
     problem(await admin('POST', '/api/v1/users/carol/lock', { force: true }), 400, 'invalid_request');
     problem(await admin('GET', '/api/v1/users/carol/lock'), 405, 'method_not_allowed');
     problem(await request(s.url, 'POST', '/api/v1/users/carol/lock'), 401, 'unauthenticated');
+    expect((await basic()).status).toBe(200);
+  });
+
+  it('refuses a remembered Basic password once another process locks the user', async () => {
+    expect((await basic()).status).toBe(200);
+    // Written straight to the database, as another server process sharing it would: this one forgets nothing.
+    const carolId = (await request(s.url, 'GET', '/api/v1/whoami', { basic: CAROL })).body.id as string;
+    await setUserLocked(s.t.database.db, carolId, true);
+    problem(await basic(), 401, 'invalid_credentials');
+    await setUserLocked(s.t.database.db, carolId, false);
     expect((await basic()).status).toBe(200);
   });
 
