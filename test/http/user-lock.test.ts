@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetPassword } from '../../src/service/users.js';
+import { openDatabase } from '../../src/store/database.js';
 import { setUserLocked } from '../../src/store/users.js';
+import { TEST_DB_KIND } from '../helpers/db.js';
 import { request, startTestApp, type Res, type TestApp } from '../helpers/app.js';
 import { sdkSign } from '../helpers/sdk-sign.js';
 
@@ -107,6 +109,21 @@ describe('locking users', () => {
     problem(await basic(), 401, 'invalid_credentials');
     await setUserLocked(s.t.database.db, carolId, false);
     expect((await basic()).status).toBe(200);
+  });
+
+  it.skipIf(TEST_DB_KIND !== 'postgres')('takes a lock made through another server on the same database on the next call', async () => {
+    const database = await openDatabase({ databaseUrl: s.t.url!, poolSize: 2 });
+    const other = await startTestApp({}, { database: { database, drop: () => database.close() } });
+    try {
+      expect((await basic()).status).toBe(200);
+      expect((await request(other.url, 'POST', '/api/v1/users/carol/lock', { token: other.adminToken })).status).toBe(200);
+      problem(await basic(), 401, 'invalid_credentials');
+      expect((await request(other.url, 'POST', '/api/v1/users/carol/unlock', { token: other.adminToken })).status).toBe(200);
+      expect((await basic()).status).toBe(200);
+    } finally {
+      await other.close();
+      await database.close();
+    }
   });
 
   it('refuses the old Basic password as soon as the password is reset', async () => {
