@@ -204,12 +204,10 @@ async function main(): Promise<void> {
     const token = ((await (await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json()) as { token: string }).token;
     const org = (await api(base, 'POST', '/api/v1/orgs', token, { name: 'bench' })).id as string;
     await api(base, 'POST', '/api/v1/orgs/bench/apis', token, { name: 'A' });
-    let v = 0;
     const auth = await basicVsBearer(`${base}/api/v1/orgs/bench`, ADMIN, token, AUTH_GETS);
-    rows.push([`${AUTH_GETS} GETs with Bearer (one at a time)`, ms(auth.bearerMs)]);
-    rows.push([`${AUTH_GETS} GETs with Basic (password verified once, then remembered)`, ms(auth.basicMs)]);
-    rows.push(['  basic / bearer', auth.ratio.toFixed(2)]);
-    Object.assign(out, { auth_gets: AUTH_GETS, bearer_gets_ms: Math.round(auth.bearerMs), basic_gets_ms: Math.round(auth.basicMs), basic_vs_bearer_get_ratio: +auth.ratio.toFixed(2) });
+    rows.push(...auth.rows);
+    Object.assign(out, auth.json);
+    let v = 0;
     const newVersion = async () => (await api(base, 'POST', '/api/v1/orgs/bench/apis/A/versions', token, { name: `v${++v}` })).space_id as string;
 
     for (const n of SIZES) {
