@@ -15,6 +15,7 @@ import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
 import { authenticatePassword, forgetPasswordsOf, principalOf } from './password-auth.js';
 
+/** Password authentication lives in password-auth.ts (with its remembered verifications). */
 export { authenticatePassword };
 
 /** The principal of a user id, unless locked. */
