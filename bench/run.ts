@@ -2,7 +2,8 @@
  * The end-to-end benchmark (`npm run bench`): imports of 1,000 and 10,000 assets
  * (≈1.7 KB of JSON each) into an empty space and again over the full space (the update
  * path), a dry-run plan, an export of 10,000, and the peak memory of a server importing a
- * 1 GiB package of large files — each next to its floor measured in the same run:
+ * 1 GiB package of large files — each next to its floor measured in the same run — and
+ * the cost of Basic authentication next to Bearer (1,000 GETs of one native route each):
  *   import floor = `unzip -p` of the same package + one transaction inserting the same
  *                  rows with a single `INSERT … SELECT FROM unnest(…)`;
  *   export floor = selecting the same rows + `zip -qr` of the same entries.
@@ -33,10 +34,12 @@ import { openDatabase, type Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { sha256Hex } from '../src/core/json-text.js';
 import { syntheticBodies } from './synthetic.js';
+import { basicVsBearer } from './auth.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = QUICK ? [200, 1000] : [1000, 10_000];
 const LARGE = SIZES[1]!;
+const AUTH_GETS = QUICK ? 200 : 1000;
 const BIG_FILES = QUICK ? { count: 4, bytes: 16 * 1024 * 1024 } : { count: 16, bytes: 64 * 1024 * 1024 - 4096 };
 const PG_URL = process.env.DATABASE_URL;
 const ADMIN = { user: 'bench', password: 'bench-password-1' };
@@ -201,6 +204,9 @@ async function main(): Promise<void> {
     const token = ((await (await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json()) as { token: string }).token;
     const org = (await api(base, 'POST', '/api/v1/orgs', token, { name: 'bench' })).id as string;
     await api(base, 'POST', '/api/v1/orgs/bench/apis', token, { name: 'A' });
+    const auth = await basicVsBearer(`${base}/api/v1/orgs/bench`, ADMIN, token, AUTH_GETS);
+    rows.push(...auth.rows);
+    Object.assign(out, auth.json);
     let v = 0;
     const newVersion = async () => (await api(base, 'POST', '/api/v1/orgs/bench/apis/A/versions', token, { name: `v${++v}` })).space_id as string;
 

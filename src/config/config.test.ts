@@ -8,6 +8,12 @@ describe('loadConfig', () => {
     expect(c.pgliteDir).toBe('/srv/.assetport/pgdata');
     expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10100, entryBytes: 67108864, ratio: 200, pathBytes: 1024 });
     expect(c.timeouts).toEqual({ requestMs: 3_600_000, idleMs: 120_000, minUploadBytesPerSecond: 10240, uploadRateWindowMs: 30_000 });
+    expect(c.passwordCache).toEqual({ ttlMs: 60_000, maxEntries: 10_000 });
+  });
+
+  it('reads the password cache settings, where a TTL of 0 turns it off', () => {
+    expect(loadConfig({ ASSETPORT_PASSWORD_CACHE_SECONDS: '0', ASSETPORT_PASSWORD_CACHE_ENTRIES: '5' }).passwordCache).toEqual({ ttlMs: 0, maxEntries: 5 });
+    expect(loadConfig({ ASSETPORT_PASSWORD_CACHE_SECONDS: '300' }).passwordCache.ttlMs).toBe(300_000);
   });
 
   it('reads the timeouts, where 0 turns one off', () => {
@@ -37,6 +43,8 @@ describe('loadConfig', () => {
     ['ASSETPORT_REQUEST_TIMEOUT_SECONDS', 'soon'],
     ['ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND', 'fast'],
     ['ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS', '0'],
+    ['ASSETPORT_PASSWORD_CACHE_SECONDS', '3601'],
+    ['ASSETPORT_PASSWORD_CACHE_ENTRIES', '0'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {

@@ -51,6 +51,8 @@ export interface Config {
   masterKey: string | undefined;
   logLevel: LogLevel;
   tokenTtlSeconds: number;
+  /** How long a verified password is remembered (ms; 0: not at all) and how many are. */
+  passwordCache: { ttlMs: number; maxEntries: number };
   jobLeaseSeconds: number;
   jobMaxAttempts: number;
   workerPollMs: number;
@@ -128,6 +130,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     masterKey: env.ASSETPORT_MASTER_KEY || undefined,
     logLevel,
     tokenTtlSeconds: int(env, 'ASSETPORT_TOKEN_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+    passwordCache: {
+      ttlMs: int(env, 'ASSETPORT_PASSWORD_CACHE_SECONDS', 60, 0, 3600) * 1000,
+      maxEntries: int(env, 'ASSETPORT_PASSWORD_CACHE_ENTRIES', 10_000, 1, 1_000_000),
+    },
     jobLeaseSeconds: int(env, 'ASSETPORT_JOB_LEASE_SECONDS', 30, 1, 3600),
     jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
     workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 500, 10, 60_000),

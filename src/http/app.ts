@@ -22,6 +22,7 @@ import { RouteIndex } from './route-index.js';
 import { closePromptly } from './shutdown.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { nativeClientError } from './native/errors.js';
+import { configurePasswordCache } from '../service/password-auth.js';
 
 export interface AppDeps {
   config: Config;
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
 
+  configurePasswordCache(deps.database.db, config.passwordCache);
   const routes = new RouteIndex();
   routes.watch(app);
 

@@ -4,28 +4,19 @@ import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { checkUserName } from '../core/names.js';
 import type { DB, Perms } from '../store/schema.js';
-import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, setPasswordHash, type UserRow } from '../store/users.js';
+import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, setPasswordHash } from '../store/users.js';
 import { deleteExpiredTokens, deleteTokensOfUser, insertToken, tokenScope } from '../store/tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
-import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword, verifyPasswordDummy } from '../auth/passwords.js';
+import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import { administeredOrg, spaceWithAccess } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
+import { authenticatePassword, forgetPasswordsOf, principalOf } from './password-auth.js';
 
-const principalOf = (u: UserRow): Principal => ({ userId: u.id, name: u.name, isAdmin: u.is_admin });
-
-/** A user by name and password; locked users and wrong passwords are the same refusal. */
-export async function authenticatePassword(db: Kysely<DB>, name: string, password: string): Promise<Principal | null> {
-  const u = await findUserByName(db, name);
-  if (!u) {
-    await verifyPasswordDummy(password);
-    return null;
-  }
-  if (!(await verifyPassword(password, u.password_hash)) || u.locked) return null;
-  return principalOf(u);
-}
+/** Password authentication lives in password-auth.ts (with its remembered verifications). */
+export { authenticatePassword };
 
 /** The principal of a user id, unless locked. */
 export async function principalById(db: Kysely<DB>, userId: string): Promise<Principal | null> {
@@ -151,12 +142,16 @@ export async function bootstrapAdmin(db: Kysely<DB>, name: string, password: str
 export async function resetPassword(db: Kysely<DB>, name: string, password: unknown, actor: string): Promise<{ admin: boolean; revokedTokens: number } | null> {
   requirePassword(password);
   const hash = await hashPassword(password);
-  return db.transaction().execute(async (trx) => {
+  const done = await db.transaction().execute(async (trx) => {
     const u = await findUserByName(trx, name);
     if (!u) return null;
     await setPasswordHash(trx, u.id, hash);
     const revokedTokens = await deleteTokensOfUser(trx, u.id);
     await recordAudit(trx, { actor, action: 'user.password_reset', details: { user: u.name, revoked_tokens: revokedTokens } });
-    return { admin: u.is_admin, revokedTokens };
+    return { userId: u.id, admin: u.is_admin, revokedTokens };
   });
+  if (!done) return null;
+  // Other processes see the new hash on their next call (password-auth.ts); this one forgets now.
+  forgetPasswordsOf(db, done.userId);
+  return { admin: done.admin, revokedTokens: done.revokedTokens };
 }

@@ -36,3 +36,6 @@ export async function grantOf(db: Kysely<DB>, spaceId: string, userId: string): 
   const r = await db.selectFrom('grants').select('perms').where('space_id', '=', spaceId).where('user_id', '=', userId).executeTakeFirst();
   return r?.perms;
 }
+
+export const setUserLocked = (db: Kysely<DB>, userId: string, locked: boolean): Promise<unknown> =>
+  db.updateTable('users').set({ locked }).where('id', '=', userId).execute();

@@ -13,6 +13,7 @@ import * as spaces from '../../service/spaces.js';
 import * as assets from '../../service/assets.js';
 import * as users from '../../service/users.js';
 import * as credentials from '../../service/credentials.js';
+import { lockUser, unlockUser } from '../../service/user-lock.js';
 import type { AppDeps } from '../app.js';
 import type { RouteIndex } from '../route-index.js';
 import { nativeNotFound, renderNativeError } from './errors.js';
@@ -139,10 +140,12 @@ function spaceRoutes(app: FastifyInstance, ctx: Ctx): void {
   });
 }
 
-/** Users, access keys and grants. */
+/** Users (and locking them), access keys and grants. */
 function userRoutes(app: FastifyInstance, ctx: Ctx): void {
   // Users and grants
   app.post('/users', { schema: S.createUser }, async (r, reply) => reply.code(201).send(await users.createUser(ctx(r), body(r))));
+  app.post<{ Params: Params }>('/users/:user/lock', { schema: S.userLock }, async (r) => lockUser(ctx(r), r.params.user!));
+  app.post<{ Params: Params }>('/users/:user/unlock', { schema: S.userLock }, async (r) => unlockUser(ctx(r), r.params.user!));
   app.post<{ Params: Params }>('/users/:user/access-keys', { schema: S.accessKeys }, async (r, reply) => reply.code(201).send(await credentials.createAccessKey(ctx(r), r.params.user!)));
   app.post<{ Params: Params }>('/spaces/:space/grants', { schema: S.grant }, async (r, reply) => reply.code(201).send(await users.grant(ctx(r), r.params.space!, body(r))));
 }
