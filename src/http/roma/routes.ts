@@ -15,7 +15,7 @@ import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
 import * as jobs from '../../service/jobs.js';
-import { instanceOfOrg } from '../../service/spaces.js';
+import { instanceOfOrg, writableSpace } from '../../service/spaces.js';
 import type { AppDeps } from '../app.js';
 import type { RouteIndex } from '../route-index.js';
 import { receiveUpload } from '../upload.js';
@@ -76,6 +76,8 @@ async function romaImport(r: FastifyRequest<{ Params: Params; Querystring: Recor
   const { db } = deps.database;
   const { config } = deps;
   const opts = parseRomaImportOptions(r.query);
+  // Write permission is checked before the upload is read: a reader's upload is not stored.
+  await writableSpace(ctx, r.params.instance_id);
   if (!r.isMultipart()) throw new RomaError(r.headers['content-length'] === '0' || r.headers['content-type'] === undefined ? 'ROMA.13001' : 'ROMA.13000', `The import takes multipart/form-data with the file part '${FILE_PART}'.`);
   const up = await receiveUpload(r, db, { parts: { [FILE_PART]: { kind: 'zip', maxBytes: config.limits.uploadBytes } }, minRate: { minBytesPerSecond: config.timeouts.minUploadBytesPerSecond, windowMs: config.timeouts.uploadRateWindowMs } }).catch((e: unknown) => {
     const m = e instanceof Error ? e.message : '';
