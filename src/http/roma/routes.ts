@@ -17,7 +17,7 @@ import * as imports from '../../service/imports.js';
 import * as jobs from '../../service/jobs.js';
 import { instanceOfOrg, writableSpace } from '../../service/spaces.js';
 import type { AppDeps } from '../app.js';
-import type { RouteIndex } from '../route-index.js';
+import { unmatchedHandler, type RouteIndex } from '../route-index.js';
 import { receiveUpload } from '../upload.js';
 import { parseJsonBody } from '../json-body.js';
 import { DomainError } from '../../core/errors.js';
@@ -114,12 +114,7 @@ export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: R
   const ctx = (r: FastifyRequest): ServiceContext => r.romaCtx!;
 
   app.setErrorHandler((err, request, reply) => renderRomaError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    const allowed = deps.routes.allowedOther(request.method, path);
-    if (allowed.length) return sendRomaError(reply.header('allow', allowed.join(', ')), request, 'ROMA.00000405', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`);
-    return sendRomaError(reply, request, 'ROMA.1007', `There is no route ${request.method} ${path}.`);
-  });
+  app.setNotFoundHandler(unmatchedHandler(deps.routes, (request, reply, miss) => sendRomaError(reply, request, miss.allowed.length > 0 ? 'ROMA.00000405' : 'ROMA.1007', miss.detail)));
 
   // JSON bodies are kept as their bytes too: an AK/SK signature covers them.
   app.removeContentTypeParser('application/json');
@@ -135,8 +130,10 @@ export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: R
   });
 
   // Authenticated once the body is parsed (a JSON body's signature needs its bytes); a
-  // multipart upload is not read until then. The instance must belong to the project.
+  // multipart upload is not read until then. The instance must belong to the project. A
+  // request no route takes is answered first (405 or ROMA.1007), whoever sends it.
   app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.url === undefined) return;
     const p = request.params as Params;
     const principal = await authenticateRoma(db, keyring, request, p.project_id);
     const xProject = request.headers['x-project-id'];
