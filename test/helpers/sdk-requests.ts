@@ -84,12 +84,21 @@ export function signAsSdk(m: HttpMessage, accessKey: string, secretKey: string):
   const [path, query = ''] = m.target.split('?');
   const uri = path!.split('/').map((seg) => sdkEscape(decodeURIComponent(seg))).join('/');
   const canonicalQuery = query ? query.split('&').map((kv) => kv.split('=').map((x) => sdkEscape(decodeURIComponent(x))).join('=')).sort().join('&') : '';
-  const lines = signed.map((name) => `${name}:${headerOf(m, name)!.trim()}\n`).join('');
+  // Values as sent are bytes (read as latin-1); the SDKs sign their UTF-8 text.
+  const lines = signed.map((name) => `${name}:${Buffer.from(headerOf(m, name)!, 'latin1').toString('utf8').trim()}\n`).join('');
   const payload = headerOf(m, 'x-sdk-content-sha256') ?? createHash('sha256').update(m.body).digest('hex');
   const canonical = [m.method, uri.endsWith('/') ? uri : `${uri}/`, canonicalQuery, lines, signed.join(';'), payload].join('\n');
   const toSign = `SDK-HMAC-SHA256\n${headerOf(m, 'x-sdk-date')!}\n${createHash('sha256').update(canonical).digest('hex')}`;
   const signature = createHmac('sha256', secretKey).update(toSign).digest('hex');
   return setHeader(m, 'authorization', `SDK-HMAC-SHA256 Access=${accessKey}, SignedHeaders=${signed.join(';')}, Signature=${signature}`);
+}
+
+/** One more header, signed (as the Python SDK signs every header it sends), its value sent as UTF-8. */
+export function withSignedHeader(m: HttpMessage, name: string, text: string): HttpMessage {
+  const auth = headerOf(m, 'authorization')!;
+  const signed = [.../([^,]+)/.exec(auth.split('SignedHeaders=')[1]!)![1]!.split(';'), name.toLowerCase()].sort();
+  const headers: Array<[string, string]> = [...m.headers.filter(([k]) => k.toLowerCase() !== 'authorization'), [name, Buffer.from(text, 'utf8').toString('latin1')], ['Authorization', auth.replace(/SignedHeaders=[^,]+/, `SignedHeaders=${signed.join(';')}`)]];
+  return { ...m, headers };
 }
 
 /** `YYYYMMDDTHHMMSSZ`, as the SDKs write X-Sdk-Date. */

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySdkSignature } from '../../src/auth/aksk-signature.js';
 import { request, startTestApp, type TestApp } from '../helpers/app.js';
-import { headerOf, readRecorded, RECORDED, replayed, sendVerbatim, signAsSdk, withFileContent, type HttpMessage, type RecordedName, type Replay, type Sdk } from '../helpers/sdk-requests.js';
+import { headerOf, readRecorded, RECORDED, replayed, sendVerbatim, signAsSdk, withFileContent, withSignedHeader, type HttpMessage, type RecordedName, type Replay, type Sdk } from '../helpers/sdk-requests.js';
 
 type J = Record<string, unknown>;
 const SDKS: Sdk[] = ['python', 'go'];
@@ -112,6 +112,10 @@ describe('the SDKs\' requests sent again to the ROMA door', () => {
     expect(del.status, del.body.toString()).toBe(200);
     expect(await wait(json(del).job_id as string, dev)).toMatchObject({ type: 'deleteAsset', status: 'SUCCEEDED' });
     expect(await names(dev)).toEqual(['ds2', 'task1']);
+
+    // A header the SDK sends UTF-8 encoded and signs as text (e.g. a user agent naming the app).
+    const utf8 = await sendVerbatim(s.url, replayed(withSignedHeader(readRecorded(sdk, 'job'), 'X-App-Name', 'Zürich 東京'), { ...replay(), ids: { ...ids, [RECORDED.jobId]: json(del).job_id as string } }));
+    expect(utf8.status, utf8.body.toString()).toBe(200);
 
     // The recorded request itself: a key unknown here (and a date long past).
     const recorded = await sendVerbatim(s.url, readRecorded(sdk, 'export'));
