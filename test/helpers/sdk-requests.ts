@@ -102,7 +102,7 @@ export function withSignedHeader(m: HttpMessage, name: string, text: string): Ht
 }
 
 /** `YYYYMMDDTHHMMSSZ`, as the SDKs write X-Sdk-Date. */
-export const sdkDate = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const sdkDate = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /** The file part's bytes of a recorded multipart body replaced, its boundary and part headers kept. */
 export function withFileContent(m: HttpMessage, content: Buffer): HttpMessage {
