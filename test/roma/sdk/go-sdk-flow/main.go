@@ -2,8 +2,8 @@
 // (github.com/huaweicloud/huaweicloud-sdk-go-v3, services/roma/v2): export, job status,
 // archive download, import (the SDK's own multipart form) and delete, each signed by the
 // SDK's own AK/SK signer. Prints one JSON object per step; exits non-zero on the first
-// unexpected answer. Built against a checkout of the SDK (a go.mod `replace` written by
-// test/roma/roma-go-sdk.test.ts) and run by that test.
+// unexpected answer. Built in a module that requires the SDK (docs/roma.md) and run by
+// test/roma/roma-sdk-live.test.ts when ROMA_GO_SDK_FLOW names the binary.
 //
 // Environment: ENDPOINT, AK, SK, PROJECT_ID, SOURCE_INSTANCE, TARGET_INSTANCE, APP_ID,
 // TASK_ID, WORK_DIR (where the downloaded archive is written).
