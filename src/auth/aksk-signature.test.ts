@@ -228,6 +228,17 @@ describe('verifySdkSignature', () => {
     await expect(verifySdkSignature({ ...signed({ url, date: at(15) }) })).resolves.toMatchObject({ ok: true });
   });
 
+  it('a non-ASCII header value: signed as UTF-8 text, arriving as Node hands it over (its UTF-8 bytes read as latin-1)', async () => {
+    // The Python SDK sends such a value UTF-8 encoded and signs its text; Go signs the same bytes.
+    const req = signed({ url, headers: { 'X-Client-Name': 'Zürich 東京' }, body: Buffer.from('{}') });
+    const asNode = { ...req, headers: { ...req.headers, 'X-Client-Name': Buffer.from('Zürich 東京', 'utf8').toString('latin1') } };
+    await expect(verifySdkSignature(asNode)).resolves.toEqual({ ok: true, accessKey: AK });
+    await expect(verifySdkSignature(req)).resolves.toEqual({ ok: true, accessKey: AK });
+    // Bytes that are not UTF-8 are taken as they are, and still must match.
+    const latin1 = { ...req, headers: { ...req.headers, 'X-Client-Name': 'Z\xfcrich' } };
+    await expect(verifySdkSignature(latin1)).resolves.toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
   it('UNSIGNED-PAYLOAD: the body is not covered, everything else is', async () => {
     const req = signed({ url, body: 'UNSIGNED-PAYLOAD' });
     expect(req.headers['X-Sdk-Content-Sha256']).toBe('UNSIGNED-PAYLOAD');

@@ -29,9 +29,10 @@
  * - `X-Sdk-Date` (`YYYYMMDDTHHMMSSZ`, UTC) must be signed and within 15 minutes of now.
  *   `host` is not required to be signed: the Go SDK does not sign it (its own test vectors
  *   carry `SignedHeaders=x-sdk-date`), while the Python and Node SDKs do.
- * - Header values are hashed as the JavaScript strings given. Node decodes incoming header
- *   bytes as latin-1, so a signed header with non-ASCII UTF-8 bytes would not verify; the
- *   SDKs only sign ASCII headers (host, dates, ids, content types).
+ * - Header values are signed as their UTF-8 bytes: the Python SDK sends a non-ASCII value
+ *   UTF-8 encoded and signs its text, the Go SDK sends and signs the bytes of its (UTF-8)
+ *   string. Node hands incoming header bytes over decoded as latin-1, so verification
+ *   reads such a value back as UTF-8 when its bytes are valid UTF-8 (`utf8HeaderValues`).
  *
  * This module verifies (server side) and signs (client side: tests and the CLI), and is
  * the public entry: the canonical request is built in aksk-canonical.ts, the
@@ -119,8 +120,22 @@ function payloadHashOf(
   return { payloadHash: sha256Hex(body) };
 }
 
+/** The bytes of a latin-1-decoded value (as Node gives header values) read as UTF-8, when they are valid UTF-8. */
+function fromWire(value: string): string {
+  if (!/[^\x00-\x7f]/.test(value) || /[^\x00-\xff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
+}
+
+/** Header values as the clients signed them: see the module comment. */
+function utf8HeaderValues(headers: HeaderMap): HeaderMap {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(fromWire) : v === undefined ? v : fromWire(v)]));
+}
+
 export async function verifySdkSignature(input: VerifyInput): Promise<VerifyResult> {
-  const headers = lowerCaseHeaders(input.headers);
+  const wireHeaders = utf8HeaderValues(input.headers);
+  const headers = lowerCaseHeaders(wireHeaders);
   const authValues = headers.get('authorization');
   if (!authValues || authValues.length === 0) return { ok: false, reason: 'missing' };
   const authHeader = single(authValues);
@@ -141,7 +156,7 @@ export async function verifySdkSignature(input: VerifyInput): Promise<VerifyResu
   const { payloadHash, payloadSha256 } = payload;
 
   const { path, query } = splitUrl(input.url);
-  const base = { method: input.method, path, query, headers: input.headers, signedHeaders: auth.signedHeaders, payloadHash };
+  const base = { method: input.method, path, query, headers: wireHeaders, signedHeaders: auth.signedHeaders, payloadHash };
   const candidates = [canonicalRequest(base)];
   const lowered = canonicalRequest({ ...base, lowerCaseQueryNames: true });
   if (lowered !== candidates[0]) candidates.push(lowered);

@@ -3,7 +3,7 @@
  * method (405 with `Allow`) from a path that does not exist (404).
  */
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -23,3 +23,20 @@ export class RouteIndex {
     return METHODS.filter((m) => m !== method && this.known.find(m, path) !== null);
   }
 }
+
+/** How a door words a request no route takes: `allowed` lists the path's other methods (a 405), or is empty (no such path). */
+export type UnmatchedRenderer = (request: FastifyRequest, reply: FastifyReply, miss: { allowed: string[]; detail: string }) => FastifyReply;
+
+/**
+ * A door's not-found handler: a wrong method is told apart from a path that does not
+ * exist (the `Allow` header set), and the door renders either in its own envelope.
+ */
+export const unmatchedHandler =
+  (routes: RouteIndex, render: UnmatchedRenderer) =>
+  (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routes.allowedOther(request.method, path);
+    if (allowed.length === 0) return render(request, reply, { allowed, detail: `There is no route ${request.method} ${path}.` });
+    reply.header('allow', allowed.join(', '));
+    return render(request, reply, { allowed, detail: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.` });
+  };

@@ -271,6 +271,10 @@ describe('native admin API', () => {
       const r = await admin('DELETE', '/api/v1/orgs');
       problem(r, 405, 'method_not_allowed');
       expect(r.headers.get('allow')).toContain('POST');
+      // The method is checked before the caller: the same 405 without credentials.
+      const anonymous = await call('DELETE', '/api/v1/orgs');
+      problem(anonymous, 405, 'method_not_allowed');
+      expect(anonymous.headers.get('allow')).toBe(r.headers.get('allow'));
     });
 
     it('malformed JSON is 400, a wrong content type 415, a body over the limit 413', async () => {

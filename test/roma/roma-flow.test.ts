@@ -170,6 +170,28 @@ describe('the ROMA asset API', () => {
     expect(metrics.text).toMatch(/assetport_door_requests_total\{door="roma"\} [1-9]/);
   });
 
+  it('answers a wrong method (405, Allow) or an unknown path (ROMA.1007) before asking who calls', async () => {
+    const assets = `/v2/${org}/instances/${dev}/assets`;
+    const tok = (await request(s.url, 'POST', '/v3/auth/tokens', { json: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-password-1' } } }, scope: { project: { id: org } } } } })).headers.get('x-subject-token')!;
+    const cases: Array<[string, string, number, string, string?]> = [
+      ['GET', `${assets}/import`, 405, 'ROMA.00000405', 'POST'],
+      ['DELETE', `${assets}/jobs/${'0'.repeat(32)}`, 405, 'ROMA.00000405', 'GET, HEAD'],
+      ['PUT', `${assets}/export`, 405, 'ROMA.00000405', 'POST'],
+      ['GET', `${assets}/nothing`, 400, 'ROMA.1007'],
+      ['POST', `/v2/${org}/instances`, 400, 'ROMA.1007'],
+    ];
+    for (const [method, path, status, code, allow] of cases) {
+      // Without credentials, with wrong ones and with good ones: the same answer.
+      for (const headers of [{}, { 'x-auth-token': 'apt_nope' }, { 'x-auth-token': tok }] as Array<Record<string, string>>) {
+        const r = await fetch(`${s.url}${path}`, { method, headers });
+        const body = (await r.json()) as J;
+        expect(r.status, `${method} ${path}: ${JSON.stringify(body)}`).toBe(status);
+        expect(body).toMatchObject({ error_code: code, error_details: expect.any(String), request_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+        expect(r.headers.get('allow')).toBe(allow ?? null);
+      }
+    }
+  });
+
   it('deletes an application with what it owns', async () => {
     const assets = `/v2/${org}/instances/${dev}/assets`;
     const tok = (await request(s.url, 'POST', '/v3/auth/tokens', { json: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'admin-password-1' } } }, scope: { project: { id: org } } } } })).headers.get('x-subject-token')!;

@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, type ErrorCode } from '../../core/errors.js';
 import { newId32 } from '../../core/ids.js';
 import { classifyHttpError, clientErrorProblem, SlowUploadError, type HttpProblemCode } from '../http-errors.js';
-import type { RouteIndex } from '../route-index.js';
+import { unmatchedHandler, type RouteIndex } from '../route-index.js';
 
 interface CatalogueEntry { status: number; title: string }
 
@@ -122,12 +122,5 @@ export function nativeClientError(err: Error & { code?: string }, socket: Socket
 }
 
 /** Answers an unknown route: 405 with Allow when the path exists under other methods, else 404. */
-export const nativeNotFound = (routes: RouteIndex) => (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-  const path = request.url.split('?')[0] ?? '/';
-  const allowed = routes.allowedOther(request.method, path);
-  if (allowed.length > 0) {
-    reply.header('allow', allowed.join(', '));
-    return sendProblem(reply, problemOf('method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`, request));
-  }
-  return sendProblem(reply, problemOf('route_not_found', `There is no route ${request.method} ${path}.`, request));
-};
+export const nativeNotFound = (routes: RouteIndex) =>
+  unmatchedHandler(routes, (request, reply, miss) => sendProblem(reply, problemOf(miss.allowed.length > 0 ? 'method_not_allowed' : 'route_not_found', miss.detail, request)));

@@ -56,7 +56,9 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
   app.setErrorHandler((err, request, reply) => renderNativeError(err, request, reply));
   app.setNotFoundHandler(nativeNotFound(deps.routes));
 
+  // A request no route takes is answered (404, or 405 with Allow) whoever sends it.
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url === undefined) return;
     if (request.method === 'POST' && request.routeOptions.url === '/api/v1/tokens') return;
     request.principal = await authenticateNative(db, request);
   });

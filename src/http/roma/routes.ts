@@ -15,9 +15,9 @@ import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
 import * as jobs from '../../service/jobs.js';
-import { instanceOfOrg } from '../../service/spaces.js';
+import { instanceOfOrg, writableSpace } from '../../service/spaces.js';
 import type { AppDeps } from '../app.js';
-import type { RouteIndex } from '../route-index.js';
+import { unmatchedHandler, type RouteIndex } from '../route-index.js';
 import { receiveUpload } from '../upload.js';
 import { parseJsonBody } from '../json-body.js';
 import { DomainError } from '../../core/errors.js';
@@ -76,6 +76,8 @@ async function romaImport(r: FastifyRequest<{ Params: Params; Querystring: Recor
   const { db } = deps.database;
   const { config } = deps;
   const opts = parseRomaImportOptions(r.query);
+  // Write permission is checked before the upload is read: a reader's upload is not stored.
+  await writableSpace(ctx, r.params.instance_id);
   if (!r.isMultipart()) throw new RomaError(r.headers['content-length'] === '0' || r.headers['content-type'] === undefined ? 'ROMA.13001' : 'ROMA.13000', `The import takes multipart/form-data with the file part '${FILE_PART}'.`);
   const up = await receiveUpload(r, db, { parts: { [FILE_PART]: { kind: 'zip', maxBytes: config.limits.uploadBytes } }, minRate: { minBytesPerSecond: config.timeouts.minUploadBytesPerSecond, windowMs: config.timeouts.uploadRateWindowMs } }).catch((e: unknown) => {
     const m = e instanceof Error ? e.message : '';
@@ -112,12 +114,7 @@ export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: R
   const ctx = (r: FastifyRequest): ServiceContext => r.romaCtx!;
 
   app.setErrorHandler((err, request, reply) => renderRomaError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    const allowed = deps.routes.allowedOther(request.method, path);
-    if (allowed.length) return sendRomaError(reply.header('allow', allowed.join(', ')), request, 'ROMA.00000405', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`);
-    return sendRomaError(reply, request, 'ROMA.1007', `There is no route ${request.method} ${path}.`);
-  });
+  app.setNotFoundHandler(unmatchedHandler(deps.routes, (request, reply, miss) => sendRomaError(reply, request, miss.allowed.length > 0 ? 'ROMA.00000405' : 'ROMA.1007', miss.detail)));
 
   // JSON bodies are kept as their bytes too: an AK/SK signature covers them.
   app.removeContentTypeParser('application/json');
@@ -133,8 +130,10 @@ export async function romaDoor(app: FastifyInstance, deps: AppDeps & { routes: R
   });
 
   // Authenticated once the body is parsed (a JSON body's signature needs its bytes); a
-  // multipart upload is not read until then. The instance must belong to the project.
+  // multipart upload is not read until then. The instance must belong to the project. A
+  // request no route takes is answered first (405 or ROMA.1007), whoever sends it.
   app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.url === undefined) return;
     const p = request.params as Params;
     const principal = await authenticateRoma(db, keyring, request, p.project_id);
     const xProject = request.headers['x-project-id'];
