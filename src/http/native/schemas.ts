@@ -85,4 +85,5 @@ export const S = {
   createUser: { body: strictObject({ name: Checked('user name'), password: Checked('at least 8 characters'), org_roles: Checked('[{org, role}]'), admin: Checked('true for a deployment admin') }) },
   accessKeys: { params: params('user'), body: Type.Union([Type.Null(), strictObject({})]) },
   grant: { params: params('space'), body: strictObject({ user: Checked('user name'), perms: Checked('R, RW or RWX') }) },
+  apiGrant: { params: params('org', 'api'), body: strictObject({ user: Checked('user name'), perms: Checked('R, RW or RWX') }) },
 } as const;
