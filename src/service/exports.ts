@@ -28,8 +28,8 @@ export async function startExport(ctx: ServiceContext, req: ExportRequest): Prom
  * Runs the export in this request (a job claimed by this process, like runImportNow) and
  * answers its archive. An archive larger than `maxBytes` is removed and refused.
  */
-export async function runExportNow(ctx: ServiceContext, req: ExportRequest, opts: { maxBytes?: number } = {}): Promise<Archive> {
-  const job = await runJobHere(ctx, await exportJob(ctx, req), (jc) => runExport(ctx.db, jc));
+export async function runExportNow(ctx: ServiceContext, req: ExportRequest, opts: { maxBytes?: number; onCreated?: (job: JobRow) => void } = {}): Promise<Archive> {
+  const job = await runJobHere(ctx, await exportJob(ctx, req), (jc) => runExport(ctx.db, jc), opts.onCreated ? { onCreated: opts.onCreated } : {});
   const archive = await archiveOf(ctx, job);
   if (opts.maxBytes !== undefined && archive.size > opts.maxBytes) {
     await deleteBlob(ctx.db, job.output_blob_id!).catch(() => undefined);

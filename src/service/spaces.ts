@@ -133,6 +133,14 @@ export async function getProject(ctx: ServiceContext, orgRef: string, projectSpa
   return spaceView(await requireSpaceAccess(ctx.db, ctx.principal, s, 'R', `${projectSpace}/${name}`));
 }
 
+/** A project of an org the caller administers (SnapLogic's project import and export need the org admin role). */
+export async function administeredProject(ctx: ServiceContext, orgRef: string, projectSpace: string, name: string): Promise<SpaceOut> {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  const s = await findProject(ctx.db, org.id, projectSpace, name);
+  if (!s) throw spaceNotFound(`${projectSpace}/${name}`);
+  return spaceView(s);
+}
+
 export async function getInstance(ctx: ServiceContext, orgRef: string, name: string) {
   const org = await visibleOrg(ctx.db, ctx.principal, orgRef);
   const s = await findInstance(ctx.db, org.id, name);
