@@ -14,27 +14,13 @@ import { snapshot } from '../helpers/fixtures.js';
 import { TASK_WITHOUT_PIPELINE_WARNING } from '../../src/core/plan.js';
 import { openArchive } from '../../src/package/archive-reader.js';
 import { readPackage } from '../../src/package/package-reader.js';
-import { ZipWriter } from '../../src/package/archive-writer.js';
+import { form, zipOf } from '../helpers/snaplogic.js';
 
 type J = Record<string, unknown>;
 const ADMIN = { user: 'admin', password: 'admin-password-1' };
 const PASSWORD = 's3cret-Pa55word';
 const NEW_PASSWORD = 'n3w-Pl4in-Passw0rd';
 const SPEC = 'Sample Book API-Test-1.0.0.json';
-
-export async function zipOf(entries: Array<[string, string]>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const zw = new ZipWriter((c: Buffer) => void parts.push(Buffer.from(c)));
-  for (const [name, text] of entries) await zw.addBuffer(name, Buffer.from(text));
-  await zw.finish();
-  return Buffer.concat(parts);
-}
-
-export function form(parts: Record<string, Buffer | string>): FormData {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(parts)) f.append(k, new Blob([v]), k === 'file_account' ? 'accounts.json' : `${k}.zip`);
-  return f;
-}
 
 describe('the SnapLogic API-version door', () => {
   let s: TestApp;
