@@ -34,7 +34,7 @@ export async function spacePerms(db: Kysely<DB>, p: Principal, space: { id: stri
 }
 
 /** The permissions the principal holds on an API ('' when none); every version inherits them. */
-export async function apiPerms(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string }): Promise<Perms | ''> {
+async function apiPerms(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string }): Promise<Perms | ''> {
   if (p.isAdmin) return 'RWX';
   if ((await orgRole(db, api.org_id, p.userId)) === 'admin') return 'RWX';
   return (await apiGrantOf(db, api.id, p.userId)) ?? '';

@@ -96,6 +96,12 @@ describe('SnapLogic door errors', () => {
     expect([route.status, route.body]).toEqual([404, envelope(404, /no endpoint/)]);
     const method = await sl('DELETE', `${EXPORT}/1.0`);
     expect([method.status, method.body, method.headers.get('allow')]).toEqual([405, envelope(405, /not allowed/), expect.stringContaining('GET')]);
+    // Counted per front door, with the door's own codes; every answer names its request.
+    expect(method.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    const metrics = await request(s.url, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/assetport_door_requests_total\{door="snaplogic"\} [1-9]/);
+    expect(metrics.text).toMatch(/assetport_http_errors_total\{door="snaplogic",code="missing_file"\} [1-9]/);
+    expect(metrics.text).toMatch(/assetport_http_errors_total\{door="snaplogic",code="unauthenticated"\} [1-9]/);
   });
 
   it('the export size limit: past it 400 unless force=true', async () => {

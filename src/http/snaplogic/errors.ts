@@ -100,7 +100,7 @@ declare module 'fastify' {
   }
 }
 
-export function sendSnapLogicError(reply: FastifyReply, request: FastifyRequest, code: SnapLogicCode, message: string): FastifyReply {
+function sendSnapLogicError(reply: FastifyReply, request: FastifyRequest, code: SnapLogicCode, message: string): FastifyReply {
   const { status } = SNAPLOGIC_ERRORS[code];
   request.errorCode = code;
   if (status === 401) reply.header('www-authenticate', 'Basic realm="assetport"');

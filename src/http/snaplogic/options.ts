@@ -46,7 +46,7 @@ export function parseBoolean(value: unknown, name: string, dflt: boolean): boole
 
 const DUPLICATE_CHECKS: readonly DuplicateCheck[] = ['skip', 'true', 'create_new', 'false', 'overwrite'];
 
-export function parseDuplicateCheck(value: unknown): DuplicateCheck {
+function parseDuplicateCheck(value: unknown): DuplicateCheck {
   if (value === undefined) return 'absent';
   const v = typeof value === 'string' ? value.trim().toLowerCase() : '';
   if (!(DUPLICATE_CHECKS as readonly string[]).includes(v)) throw bad(`duplicate_check: '${String(value).slice(0, 64)}' is not one of skip, true, create_new, false, overwrite.`);
@@ -74,7 +74,7 @@ export interface ImportOptions {
   refuseExisting: boolean;
 }
 
-export const IMPORT_PARAMS = ['duplicate_check', 'overwrite_types'] as const;
+const IMPORT_PARAMS = ['duplicate_check', 'overwrite_types'] as const;
 
 export function parseImportOptions(query: Query): ImportOptions {
   onlyParams(query, IMPORT_PARAMS);
@@ -94,10 +94,10 @@ export interface ExportOptions {
   force: boolean;
 }
 
-export const EXPORT_PARAMS = ['asset_types', 'force'] as const;
+const EXPORT_PARAMS = ['asset_types', 'force'] as const;
 
 /** `asset_types` (`All`, or a list) as registry types; undefined for all. */
-export function parseAssetTypes(names: readonly string[] | undefined): AssetType[] | undefined {
+function parseAssetTypes(names: readonly string[] | undefined): AssetType[] | undefined {
   if (names === undefined || names.some((n) => n.toLowerCase() === 'all')) return undefined;
   if (names.length === 0) throw bad('asset_types: name at least one type, or All.');
   return typeNames(names, 'asset_types', 'All, Account, File, Job, Pipeline, Policy');

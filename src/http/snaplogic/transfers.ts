@@ -26,22 +26,30 @@ const minutes = (ms: number): string => (ms >= 60_000 && ms % 60_000 === 0 ? `${
 
 /**
  * Runs `start` within the ceiling. Past it, throws `call_timeout` naming the job (once it
- * exists), and lets the work run on; its outcome is logged.
+ * exists: should the work end first, its outcome is the answer), and lets the work run on;
+ * its outcome is logged.
  */
 export async function withinCeiling<T>(ms: number, what: string, log: Logger, start: (onCreated: (job: JobRow) => void) => Promise<T>): Promise<T> {
   let jobId: string | undefined;
+  let created!: () => void;
+  const exists = new Promise<'late'>((ok) => {
+    created = () => ok('late');
+  });
   const work = start((job) => {
     jobId = job.id;
+    created();
   });
+  const ended = work.then((value) => ({ value }));
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const job = jobId ? ` It runs on as job ${jobId} and completes or rolls back whole; GET /api/v1/jobs/${jobId} shows its state.` : ' It runs on and completes or rolls back whole.';
-      reject(new SnapLogicError('call_timeout', `The ${what} did not end within ${minutes(ms)}.${job}`));
-    }, ms);
+  const late = new Promise<'late'>((ok) => {
+    timer = setTimeout(() => ok('late'), ms);
   });
   try {
-    return await Promise.race([work, late]);
+    const first = await Promise.race([ended, late]);
+    if (first !== 'late') return first.value;
+    const next = await Promise.race([ended, exists]);
+    if (next !== 'late') return next.value;
+    throw new SnapLogicError('call_timeout', `The ${what} did not end within ${minutes(ms)}. It runs on as job ${jobId!} and completes or rolls back whole; GET /api/v1/jobs/${jobId!} shows its state.`);
   } finally {
     clearTimeout(timer);
     work.then(
