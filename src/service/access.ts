@@ -41,12 +41,11 @@ async function apiPerms(db: Kysely<DB>, p: Principal, api: { id: string; org_id:
 }
 
 /**
- * Checks `need` on an API (what creating a version of it takes); an API the caller can't
- * read is not found, unless they have `seen` it (through a version they may read).
+ * Checks `need` on an API (what creating a version of it takes). The API is visible to
+ * whoever sees its org (as the native API lists it): lacking `need` is forbidden.
  */
-export async function requireApiAccess(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string; name: string }, need: Need, seen = false): Promise<void> {
+export async function requireApiAccess(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string; name: string }, need: Need): Promise<void> {
   const perms = await apiPerms(db, p, api);
-  if (!perms.includes('R') && !seen) throw new DomainError('not_found', `API '${api.name}' was not found.`, { resource: 'api' });
   if (!perms.includes(need)) throw new DomainError('forbidden', `This needs ${need === 'W' ? 'write' : need === 'X' ? 'execute' : 'read'} permission (${need}) on the API '${api.name}'.`);
 }
 

@@ -16,7 +16,7 @@ import { enqueueJob, type NewJob } from '../jobs/queue.js';
 import type { JobContext } from '../jobs/worker.js';
 import { deleteBlob } from '../store/blobs.js';
 import { findApi, findProject, findVersion } from '../store/spaces.js';
-import { administeredOrg, requireApiAccess, requireSpaceAccess, spaceWithAccess, spacePerms, visibleOrg } from './access.js';
+import { administeredOrg, requireApiAccess, requireSpaceAccess, spaceWithAccess, visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
 import { runJobHere } from './run-here.js';
 
@@ -42,7 +42,7 @@ export async function authorizeImport(ctx: ServiceContext, req: Pick<ImportReque
     const v = await findVersion(ctx.db, api.id, t.version);
     if (v && !req.createNew) return { orgId: org.id, spaceId: (await requireSpaceAccess(ctx.db, ctx.principal, v, 'W', `${t.apiName}/${t.version}`)).id };
     // Creating a version (a missing one, or a numbered copy) needs W on the API.
-    await requireApiAccess(ctx.db, ctx.principal, api, 'W', v ? (await spacePerms(ctx.db, ctx.principal, v)).includes('R') : false);
+    await requireApiAccess(ctx.db, ctx.principal, api, 'W');
     return { orgId: org.id, spaceId: v?.id ?? null };
   }
   const p = await findProject(ctx.db, org.id, t.projectSpace, t.project);
