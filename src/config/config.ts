@@ -28,6 +28,8 @@ export interface Limits {
   entryBytes: number;
   ratio: number;
   pathBytes: number;
+  /** Largest export a SnapLogic export call answers without `force=true`. */
+  exportBytes: number;
 }
 
 export interface Timeouts {
@@ -38,6 +40,11 @@ export interface Timeouts {
   /** An upload slower than this (bytes/s) over `uploadRateWindowMs` of waiting for the client is cut off; 0: no floor. */
   minUploadBytesPerSecond: number;
   uploadRateWindowMs: number;
+  /**
+   * The SnapLogic door's ceiling on a synchronous call (import, export, migrate) (ms): past
+   * it the call answers in its envelope while the job runs on to its end.
+   */
+  snaplogicCallMs: number;
 }
 
 export interface Config {
@@ -147,12 +154,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       entryBytes: size(env, 'ASSETPORT_MAX_ENTRY', 64 * 1024 ** 2),
       ratio: int(env, 'ASSETPORT_MAX_RATIO', 200, 1, 100_000),
       pathBytes: int(env, 'ASSETPORT_MAX_PATH', 1024, 16, 65_535),
+      exportBytes: size(env, 'ASSETPORT_MAX_EXPORT', 100 * 1024 ** 2),
     },
     timeouts: {
       requestMs: int(env, 'ASSETPORT_REQUEST_TIMEOUT_SECONDS', 3600, 0, 7 * 24 * 3600) * 1000,
       idleMs: int(env, 'ASSETPORT_IDLE_TIMEOUT_SECONDS', 120, 0, 24 * 3600) * 1000,
       minUploadBytesPerSecond: size(env, 'ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND', 10 * 1024, true),
       uploadRateWindowMs: int(env, 'ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS', 30, 1, 3600) * 1000,
+      snaplogicCallMs: int(env, 'ASSETPORT_SNAPLOGIC_TIMEOUT_MS', 15 * 60 * 1000, 1, 7 * 24 * 3600 * 1000),
     },
   };
 }

@@ -35,6 +35,11 @@ export interface ImportRequest {
   prefix?: { value: string; types: AssetType[] };
   /** Import into a new numbered sibling of the target (`<name><N>`, projects `<name> <N>`) when the target exists. */
   createNew: boolean;
+  /**
+   * The target must not exist yet: an existing one refuses the whole import as a conflict,
+   * nothing written (SnapLogic `import_version` without `duplicate_check`).
+   */
+  refuseExisting?: boolean;
   /** Plan only: read, verify and validate everything, write nothing. */
   dryRun: boolean;
   overrides: AccountOverrideInput[];
@@ -59,6 +64,17 @@ export interface ExportRequest {
 
 export const isSpaceTarget = (t: ImportTargetRef): t is { spaceId: string } => 'spaceId' in t;
 export const isVersionTarget = (t: ImportTargetRef): t is { orgId: string; apiName: string; version: string } => 'apiName' in t;
+
+/** A space copied into another place in one job: exported (all, or some types), then imported. */
+export interface MigrateRequest {
+  sourceSpaceId: string;
+  /** Only assets of these types; all when absent. */
+  types?: AssetType[];
+  target: ImportTargetRef;
+  policy: PolicyMap;
+  createNew: boolean;
+  refuseExisting?: boolean;
+}
 
 export interface DeleteRequest {
   spaceId: string;

@@ -1,6 +1,7 @@
 /**
  * The HTTP application: the front doors over one set of services — the native /api/v1
- * door, and the ROMA asset API door (/v2, with its IAM-style token service /v3/auth/tokens) —
+ * door, the ROMA asset API door (/v2, with its IAM-style token service /v3/auth/tokens) and
+ * the SnapLogic door (/api/1/rest/public and /api/2/{org_id}/rest) —
  * plus operations endpoints. Each door is a plugin with its own
  * authentication, error catalogue and error and not-found handlers; anything outside them
  * (operations endpoints, unknown paths) speaks problem+json.
@@ -17,6 +18,8 @@ import { registerOpsRoutes } from './ops-routes.js';
 import { nativeDoor } from './native/routes.js';
 import { romaDoor } from './roma/routes.js';
 import { iamRoutes } from './roma/iam-routes.js';
+import { snapLogicOrgDoor, snapLogicPublicDoor } from './snaplogic/routes.js';
+import { renderSnapLogicError } from './snaplogic/errors.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
 import { closePromptly } from './shutdown.js';
@@ -43,8 +46,12 @@ declare module 'fastify' {
   }
 }
 
+/** Paths of the SnapLogic door: /api/1/rest/public/… and /api/2/{org_id}/rest/…. */
+const isSnapLogicPath = (url: string): boolean => url.startsWith('/api/1/') || url.startsWith('/api/2/');
+
 /** Which front door a request path belongs to. */
-const doorOf = (url: string): string => (url.startsWith('/api/v1') ? 'native' : url.startsWith('/v2/') ? 'roma' : url.startsWith('/v3/') ? 'iam' : 'ops');
+const doorOf = (url: string): string =>
+  url.startsWith('/api/v1') ? 'native' : url.startsWith('/v2/') ? 'roma' : url.startsWith('/v3/') ? 'iam' : isSnapLogicPath(url) ? 'snaplogic' : 'ops';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
@@ -60,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor((config.timeouts.requestMs || 30_000) / 4))) },
     // Errors before there is a request (bad HTTP, huge headers, a timeout) and bad URLs: problem+json too.
     clientErrorHandler: nativeClientError,
-    frameworkErrors: (err, request, reply) => renderNativeError(err, request, reply),
+    frameworkErrors: (err, request, reply) => (isSnapLogicPath(request.url) ? renderSnapLogicError(err, request, reply) : renderNativeError(err, request, reply)),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -97,5 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });
   await app.register(async (door) => romaDoor(door, { ...deps, routes }), { prefix: '/v2' });
   await app.register(async (door) => iamRoutes(door, deps));
+  await app.register(async (door) => snapLogicPublicDoor(door, { ...deps, routes }), { prefix: '/api/1/rest/public' });
+  await app.register(async (door) => snapLogicOrgDoor(door, { ...deps, routes }), { prefix: '/api/2' });
   return app;
 }

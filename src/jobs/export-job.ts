@@ -8,7 +8,7 @@ import { ASSET_TYPES, assetTypeInfo, type AssetType } from '../core/asset-types.
 import { DomainError } from '../core/errors.js';
 import { secretKeyIds } from '../core/secret-fields.js';
 import { loadTargetState } from '../store/asset-batch.js';
-import { BlobSink } from '../store/blobs.js';
+import { BlobSink, deleteBlob } from '../store/blobs.js';
 import { fromBytea, selectBytea } from '../store/bytea.js';
 
 import { recordAudit } from '../store/audit.js';
@@ -183,35 +183,48 @@ async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: readonly
     source: { org_id: space.org_id, org_name: space.org_name, space_id: space.id, space_name: spaceName(space), kind },
     keyIds: [...keyIds].sort(),
     assets: inputs(),
-    ...(template.accounts.length ? { accountsTemplate: template } : {}),
+    // In every export, empty when there are no accounts: a file_account is made from it.
+    accountsTemplate: template,
   });
   return { counts };
 }
 
 export function exportHandler(deps: JobDeps) {
-  return async (ctx: JobContext): Promise<unknown> => {
-    const params = ctx.job.params as unknown as ExportParams;
-    const db = deps.database.db;
-    const space = await getSpace(db, params.space_id);
-    if (!space) throw new DomainError('not_found', 'The space to export no longer exists.');
-    const t0 = performance.now();
-    const { ids, missing } = await selectExport(db, params);
-    ctx.progress(0.1);
-    const sink = new BlobSink(db);
-    try {
-      const t1 = performance.now();
-      const { counts } = await writeSpacePackage(db, space, ids, sink, ctx.progress);
-      const blob = await sink.finish();
-      const timings_ms = { select: Math.round(t1 - t0), write: Math.round(performance.now() - t1) };
-      const report: ExportReport = { space_id: space.id, asset_count: ids.length, bytes: blob.size, sha256: blob.sha256, file_name: exportFileName(space), counts, missing_dependencies: missing, timings_ms };
-      await db.transaction().execute(async (trx) => {
-        await recordAudit(trx, { actor: params.author, action: 'export', org_id: space.org_id, space_id: space.id, job_id: ctx.job.id, details: { asset_count: ids.length, bytes: blob.size } });
-        await ctx.complete(trx, report, { output_blob_id: blob.id });
-      });
-      return undefined;
-    } catch (e) {
-      await sink.abort();
-      throw e;
-    }
-  };
+  return (ctx: JobContext): Promise<unknown> => runExport(deps.database.db, ctx);
+}
+
+/** Writes the export a job's parameters describe into a new blob; the caller owns the blob. */
+export async function exportToBlob(db: Kysely<DB>, params: ExportParams, progress: (p: number) => void): Promise<{ blobId: string; report: ExportReport }> {
+  const space = await getSpace(db, params.space_id);
+  if (!space) throw new DomainError('not_found', 'The space to export no longer exists.');
+  const t0 = performance.now();
+  const { ids, missing } = await selectExport(db, params);
+  progress(0.1);
+  const sink = new BlobSink(db);
+  try {
+    const t1 = performance.now();
+    const { counts } = await writeSpacePackage(db, space, ids, sink, progress);
+    const blob = await sink.finish();
+    const timings_ms = { select: Math.round(t1 - t0), write: Math.round(performance.now() - t1) };
+    return { blobId: blob.id, report: { space_id: space.id, asset_count: ids.length, bytes: blob.size, sha256: blob.sha256, file_name: exportFileName(space), counts, missing_dependencies: missing, timings_ms } };
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+}
+
+/** Runs an export job: its package written into a blob, the job completed with it. */
+export async function runExport(db: Kysely<DB>, ctx: JobContext): Promise<unknown> {
+  const params = ctx.job.params as unknown as ExportParams;
+  const { blobId, report } = await exportToBlob(db, params, ctx.progress);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await recordAudit(trx, { actor: params.author, action: 'export', org_id: ctx.job.org_id, space_id: report.space_id, job_id: ctx.job.id, details: { asset_count: report.asset_count, bytes: report.bytes } });
+      await ctx.complete(trx, report, { output_blob_id: blobId });
+    });
+  } catch (e) {
+    await deleteBlob(db, blobId).catch(() => undefined);
+    throw e;
+  }
+  return undefined;
 }

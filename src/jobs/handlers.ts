@@ -5,8 +5,9 @@ import { importHandler } from './import-job.js';
 import { exportHandler } from './export-job.js';
 import { undoHandler } from './undo-job.js';
 import { deleteHandler } from './delete-job.js';
+import { migrateHandler } from './migrate-job.js';
 
-export const JOB_KINDS = { import: 'import', export: 'export', delete: 'delete', undo: 'undo' } as const;
+export const JOB_KINDS = { import: 'import', export: 'export', delete: 'delete', undo: 'undo', migrate: 'migrate' } as const;
 
 export function jobHandlers(deps: JobDeps): Map<string, JobHandler> {
   return new Map<string, JobHandler>([
@@ -14,5 +15,6 @@ export function jobHandlers(deps: JobDeps): Map<string, JobHandler> {
     [JOB_KINDS.export, exportHandler(deps)],
     [JOB_KINDS.delete, deleteHandler(deps)],
     [JOB_KINDS.undo, undoHandler(deps)],
+    [JOB_KINDS.migrate, migrateHandler(deps)],
   ]);
 }

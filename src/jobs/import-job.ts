@@ -21,6 +21,8 @@ export interface ImportParams {
   policy?: PolicyMap;
   prefix?: { value: string; types: AssetType[] };
   create_new?: boolean;
+  /** An existing target refuses the import (see ImportRequest.refuseExisting). */
+  refuse_existing?: boolean;
   /** The account overrides, sealed with the key ring: they may hold plain-text secrets. */
   accounts_sealed?: string;
   expressions_blob_id?: string;
@@ -36,6 +38,7 @@ export function importParams(keyring: KeyRing, req: ImportRequest, author: strin
     policy: req.policy,
     ...(req.prefix ? { prefix: req.prefix } : {}),
     create_new: req.createNew,
+    ...(req.refuseExisting ? { refuse_existing: true } : {}),
     ...(req.overrides.length ? { accounts_sealed: keyring.encrypt(JSON.stringify(req.overrides.map((o) => o.body))) } : {}),
     ...(req.expressions && 'blobId' in req.expressions ? { expressions_blob_id: req.expressions.blobId } : {}),
     ...(req.limit ? { limit: req.limit } : {}),
@@ -59,6 +62,7 @@ function requestOfJob(keyring: KeyRing, job: JobRow): ImportRequest {
     ...targetOf(p),
     policy: p.policy ?? {},
     ...(p.prefix ? { prefix: p.prefix } : {}),
+    ...(p.refuse_existing ? { refuseExisting: true } : {}),
     dryRun: false,
     overrides,
     package: { blobId: job.input_blob_id },

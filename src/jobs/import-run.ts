@@ -21,7 +21,7 @@ import { applyPlan } from './import-apply.js';
 import { checkImport } from './import-check.js';
 import { checkPackageFits, prepareImport, type PreparedImport } from './import-prepare.js';
 import { reportOf, type ImportReport } from './import-result.js';
-import { describeTarget, resolveTarget } from './import-target.js';
+import { describeTarget, resolveTarget, type TargetRules } from './import-target.js';
 import type { ImportStep } from './job-deps.js';
 import type { JobReason } from './job-types.js';
 
@@ -50,6 +50,8 @@ function planRefusal(p: Plan, report: ImportReport): DomainError {
   return new DomainError(conflictsOnly ? 'conflict' : 'invalid_package', `The import was refused: ${p.problems.length} problem(s). ${p.problems.map((x) => x.message).join(' ')}`, { reasons, result: report });
 }
 
+const targetRules = (req: ImportRequest): TargetRules => ({ createNew: req.createNew, refuseExisting: req.refuseExisting ?? false });
+
 /** The policy the import applies to each type of the package's side. */
 const policiesOf = (req: ImportRequest, side: PreparedImport['side']): Record<string, ConflictPolicy> => Object.fromEntries(typesOfSide(side).map((t) => [t, policyFor(req, t)]));
 
@@ -66,7 +68,7 @@ const PROGRESS = { started: 0.02, read: 0.3, stateLoaded: 0.34, planned: 0.38, w
 /** The dry run: everything an import checks, nothing written. */
 export async function dryRunImport(engine: ImportEngine, req: ImportRequest): Promise<ImportReport> {
   const t0 = performance.now();
-  const target = await describeTarget(engine.db, req.target, req.createNew);
+  const target = await describeTarget(engine.db, req.target, targetRules(req));
   // The space's state is loaded while the package is read.
   const loading = target.space ? loadTargetState(engine.db, target.space.id) : Promise.resolve([]);
   loading.catch(() => undefined); // awaited below; a read failure must not leave it unhandled
@@ -92,7 +94,7 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
   run.progress(PROGRESS.started);
   const t0 = performance.now();
   // A target that no longer exists is refused before the package is read.
-  await describeTarget(db, req.target, req.createNew);
+  await describeTarget(db, req.target, targetRules(req));
   const prepared = await prepare(engine, req, (f) => run.progress(PROGRESS.started + (PROGRESS.read - PROGRESS.started) * f));
   try {
     run.progress(PROGRESS.read);
@@ -102,7 +104,7 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
     let done: ImportReport | undefined;
     try {
       await db.transaction().execute(async (trx) => {
-        const target = await resolveTarget(trx, req.target, req.createNew, run.author);
+        const target = await resolveTarget(trx, req.target, targetRules(req), run.author);
         engine.faults?.('target');
         checkPackageFits(prepared, target.space.kind);
         await lockSpace(trx, target.space.id);

@@ -13,6 +13,7 @@ import { isSpaceTarget, isVersionTarget, type ImportTargetRef } from '../core/tr
 import type { DB, SpaceKind } from '../store/schema.js';
 import { findApi, findProject, findVersion, getSpace, insertSpace, type SpaceView } from '../store/spaces.js';
 import { recordAudit } from '../store/audit.js';
+import { kindPhrase } from '../package/manifest.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -64,8 +65,18 @@ const invalidName = (problem: NameProblem, field: string): DomainError | undefin
 const labelOf = (s: { kind: SpaceKind; name: string; api_name?: string | null; project_space?: string | null }): string =>
   s.kind === 'api_version' ? `${s.api_name ?? ''}/${s.name}` : s.kind === 'project' ? `${s.project_space ?? ''}/${s.name}` : s.name;
 
-/** Works out the target without writing. Unknown spaces, orgs and APIs are not found. */
-export async function describeTarget(db: Db, ref: ImportTargetRef, createNew: boolean): Promise<TargetDescription> {
+/** How the target is chosen: a numbered sibling when it exists (`createNew`), or a refusal (`refuseExisting`). */
+export interface TargetRules {
+  createNew: boolean;
+  refuseExisting: boolean;
+}
+
+/**
+ * Works out the target without writing. Unknown spaces, orgs and APIs are not found; an
+ * existing target under `refuseExisting` (and not `createNew`) is a conflict.
+ */
+export async function describeTarget(db: Db, ref: ImportTargetRef, rules: TargetRules): Promise<TargetDescription> {
+  const { createNew } = rules;
   let space: SpaceView | undefined;
   let missing: NewSpace | undefined;
   let label: string;
@@ -96,6 +107,7 @@ export async function describeTarget(db: Db, ref: ImportTargetRef, createNew: bo
     const create = await numberedSibling(db, space);
     return { kind: space.kind, org_id: space.org_id, space: undefined, create, label: labelOf({ ...create, api_name: space.api_name }) };
   }
+  if (space && rules.refuseExisting) throw new DomainError('conflict', `The ${kindPhrase(space.kind).replace(/^an? /, '')} '${label}' already exists; nothing was written.`, { resource: 'space', exists: label });
   if (space) return { kind: space.kind, org_id: space.org_id, space, create: undefined, label };
   return { kind: missing!.kind, org_id: missing!.org_id, space: undefined, create: missing, label };
 }
@@ -106,8 +118,8 @@ export interface ResolvedTarget {
 }
 
 /** The target space, created inside the import's transaction when the import makes it. */
-export async function resolveTarget(trx: Transaction<DB>, ref: ImportTargetRef, createNew: boolean, actor: string | null): Promise<ResolvedTarget> {
-  const t = await describeTarget(trx, ref, createNew);
+export async function resolveTarget(trx: Transaction<DB>, ref: ImportTargetRef, rules: TargetRules, actor: string | null): Promise<ResolvedTarget> {
+  const t = await describeTarget(trx, ref, rules);
   if (t.space) return { space: t.space, created: false };
   const c = t.create!;
   let id: string;

@@ -10,6 +10,7 @@ import type { DB, Perms } from '../store/schema.js';
 import { findOrg, type OrgRow } from '../store/orgs.js';
 import { getSpace, type SpaceView } from '../store/spaces.js';
 import { grantOf } from '../store/users.js';
+import { apiGrantOf } from '../store/api-grants.js';
 import type { Principal } from '../auth/principal.js';
 import { isId32 } from '../core/ids.js';
 
@@ -21,11 +22,31 @@ const orgRole = async (db: Kysely<DB>, orgId: string, userId: string): Promise<'
 const orgNotFound = (ref: string): DomainError => new DomainError('not_found', `Org '${ref}' was not found.`, { resource: 'org' });
 export const spaceNotFound = (ref: string): DomainError => new DomainError('not_found', `Space '${ref}' was not found.`, { resource: 'space' });
 
-/** The permissions the principal holds on a space ('' when none). */
-export async function spacePerms(db: Kysely<DB>, p: Principal, space: { id: string; org_id: string }): Promise<Perms | ''> {
+/** The wider of two grants ('' when neither). */
+const wider = (a: Perms | '' | undefined, b: Perms | '' | undefined): Perms | '' => ((a ?? '').length >= (b ?? '').length ? (a ?? '') : (b ?? ''));
+
+/** The permissions the principal holds on a space ('' when none): its own grant, or one on its API (versions inherit it). */
+export async function spacePerms(db: Kysely<DB>, p: Principal, space: { id: string; org_id: string; api_id?: string | null }): Promise<Perms | ''> {
   if (p.isAdmin) return 'RWX';
   if ((await orgRole(db, space.org_id, p.userId)) === 'admin') return 'RWX';
-  return (await grantOf(db, space.id, p.userId)) ?? '';
+  const own = await grantOf(db, space.id, p.userId);
+  return space.api_id ? wider(own, await apiGrantOf(db, space.api_id, p.userId)) : (own ?? '');
+}
+
+/** The permissions the principal holds on an API ('' when none); every version inherits them. */
+async function apiPerms(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string }): Promise<Perms | ''> {
+  if (p.isAdmin) return 'RWX';
+  if ((await orgRole(db, api.org_id, p.userId)) === 'admin') return 'RWX';
+  return (await apiGrantOf(db, api.id, p.userId)) ?? '';
+}
+
+/**
+ * Checks `need` on an API (what creating a version of it takes). The API is visible to
+ * whoever sees its org (as the native API lists it): lacking `need` is forbidden.
+ */
+export async function requireApiAccess(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string; name: string }, need: Need): Promise<void> {
+  const perms = await apiPerms(db, p, api);
+  if (!perms.includes(need)) throw new DomainError('forbidden', `This needs ${need === 'W' ? 'write' : need === 'X' ? 'execute' : 'read'} permission (${need}) on the API '${api.name}'.`);
 }
 
 /** An org the principal may see (admin, any org role, or a grant on one of its spaces). */

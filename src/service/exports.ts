@@ -6,18 +6,40 @@ import type { ExportRequest } from '../core/transfer-requests.js';
 import type { ExportParams } from '../jobs/export-job.js';
 import { JOB_KINDS } from '../jobs/handlers.js';
 import type { JobRow } from '../jobs/job-types.js';
-import { enqueueJob } from '../jobs/queue.js';
-import { getBlob, readBlob } from '../store/blobs.js';
+import { enqueueJob, type NewJob } from '../jobs/queue.js';
+import { runExport } from '../jobs/export-job.js';
+import { bytesPhrase } from '../core/phrases.js';
+import { deleteBlob, getBlob, readBlob } from '../store/blobs.js';
 import { spaceWithAccess } from './access.js';
 import { sideOfSpace } from './assets.js';
 import type { ServiceContext } from './context.js';
 import { visibleJob } from './jobs.js';
+import { runJobHere } from './run-here.js';
 
 /** The most asset ids one export may name. */
 const MAX_EXPORT_IDS = 100_000;
 
 /** Starts an export job of a space (or a selection of it, with what it refers to or owns). */
 export async function startExport(ctx: ServiceContext, req: ExportRequest): Promise<JobRow> {
+  return enqueueJob(ctx.db, await exportJob(ctx, req));
+}
+
+/**
+ * Runs the export in this request (a job claimed by this process, like runImportNow) and
+ * answers its archive. An archive larger than `maxBytes` is removed and refused.
+ */
+export async function runExportNow(ctx: ServiceContext, req: ExportRequest, opts: { maxBytes?: number; onCreated?: (job: JobRow) => void } = {}): Promise<Archive> {
+  const job = await runJobHere(ctx, await exportJob(ctx, req), (jc) => runExport(ctx.db, jc), opts.onCreated ? { onCreated: opts.onCreated } : {});
+  const archive = await archiveOf(ctx, job);
+  if (opts.maxBytes !== undefined && archive.size > opts.maxBytes) {
+    await deleteBlob(ctx.db, job.output_blob_id!).catch(() => undefined);
+    throw new DomainError('payload_too_large', `The export is ${bytesPhrase(archive.size)}, over the export size limit of ${bytesPhrase(opts.maxBytes)} (ASSETPORT_MAX_EXPORT).`, { export_bytes: archive.size, limit: opts.maxBytes });
+  }
+  return archive;
+}
+
+/** The export's job, once the caller is known to may read the space and the request is valid. */
+async function exportJob(ctx: ServiceContext, req: ExportRequest): Promise<NewJob> {
   const space = await spaceWithAccess(ctx.db, ctx.principal, req.spaceId, 'R');
   const side = sideOfSpace(space);
   const params: ExportParams = { space_id: space.id, author: ctx.principal.name };
@@ -33,7 +55,7 @@ export async function startExport(ctx: ServiceContext, req: ExportRequest): Prom
   }
   if (req.withReferences) params.with_dependencies = true;
   if (req.withOwned) params.with_owned = true;
-  return enqueueJob(ctx.db, { kind: JOB_KINDS.export, userId: ctx.principal.userId, orgId: space.org_id, spaceId: space.id, params: params as unknown as Record<string, unknown>, assetJob: true, maxAttempts: ctx.config.jobMaxAttempts });
+  return { kind: JOB_KINDS.export, userId: ctx.principal.userId, orgId: space.org_id, spaceId: space.id, params: params as unknown as Record<string, unknown>, assetJob: true, maxAttempts: ctx.config.jobMaxAttempts };
 }
 
 export interface Archive {

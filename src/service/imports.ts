@@ -4,8 +4,6 @@
  * it has ended). Requests are core-typed (core/transfer-requests.ts); each door parses its
  * own wire options into one and renders the result.
  */
-import { hostname } from 'node:os';
-import { pino } from 'pino';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { isSpaceTarget, isVersionTarget, type ImportRequest } from '../core/transfer-requests.js';
@@ -14,13 +12,13 @@ import { executeImport, dryRunImport, type ImportEngine } from '../jobs/import-r
 import { importParams } from '../jobs/import-job.js';
 import type { ImportReport } from '../jobs/import-result.js';
 import type { JobRow } from '../jobs/job-types.js';
-import { enqueueJob, getJob } from '../jobs/queue.js';
-import { runClaimedJob } from '../jobs/run-job.js';
+import { enqueueJob, type NewJob } from '../jobs/queue.js';
 import type { JobContext } from '../jobs/worker.js';
 import { deleteBlob } from '../store/blobs.js';
 import { findApi, findProject, findVersion } from '../store/spaces.js';
-import { administeredOrg, requireSpaceAccess, spaceWithAccess, visibleOrg } from './access.js';
+import { administeredOrg, requireApiAccess, requireSpaceAccess, spaceWithAccess, visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
+import { runJobHere } from './run-here.js';
 
 export type ImportStart = { dryRun: true; report: ImportReport } | { dryRun: false; job: JobRow };
 
@@ -28,9 +26,10 @@ const engineOf = (ctx: ServiceContext): ImportEngine => ({ db: ctx.db, keyring: 
 
 /**
  * Checks that the caller may import into the target; resolves the org. An existing space
- * needs write permission (W); creating a version or project needs the org admin role.
+ * needs write permission (W); creating a version needs W on its API (versions inherit the
+ * API's grants); creating a project needs the org admin role.
  */
-async function authorizeImport(ctx: ServiceContext, req: ImportRequest): Promise<{ orgId: string; spaceId: string | null }> {
+export async function authorizeImport(ctx: ServiceContext, req: Pick<ImportRequest, 'target' | 'createNew'>): Promise<{ orgId: string; spaceId: string | null }> {
   const t = req.target;
   if (isSpaceTarget(t)) {
     const space = await spaceWithAccess(ctx.db, ctx.principal, t.spaceId, 'W');
@@ -42,7 +41,8 @@ async function authorizeImport(ctx: ServiceContext, req: ImportRequest): Promise
     if (!api) throw new DomainError('not_found', `API '${t.apiName}' was not found in org '${org.name}'.`, { resource: 'api' });
     const v = await findVersion(ctx.db, api.id, t.version);
     if (v && !req.createNew) return { orgId: org.id, spaceId: (await requireSpaceAccess(ctx.db, ctx.principal, v, 'W', `${t.apiName}/${t.version}`)).id };
-    await administeredOrg(ctx.db, ctx.principal, org.id);
+    // Creating a version (a missing one, or a numbered copy) needs W on the API.
+    await requireApiAccess(ctx.db, ctx.principal, api, 'W');
     return { orgId: org.id, spaceId: v?.id ?? null };
   }
   const p = await findProject(ctx.db, org.id, t.projectSpace, t.project);
@@ -64,20 +64,18 @@ function packageBlob(req: ImportRequest): string {
   return req.package.blobId;
 }
 
-/** The import's job: the caller's asset job, its package the job's input (claimed at once by `claimedBy`). */
-const enqueueImport = (ctx: ServiceContext, request: ImportRequest, orgId: string, spaceId: string | null, claimedBy?: { workerId: string; leaseMs: number }): Promise<JobRow> =>
-  enqueueJob(ctx.db, {
-    id: newId32(),
-    kind: JOB_KINDS.import,
-    userId: ctx.principal.userId,
-    orgId,
-    spaceId,
-    params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
-    assetJob: true,
-    inputBlobId: packageBlob(request),
-    maxAttempts: ctx.config.jobMaxAttempts,
-    ...(claimedBy ? { claimedBy } : {}),
-  });
+/** The import's job: the caller's asset job, its package the job's input. */
+const importJob = (ctx: ServiceContext, request: ImportRequest, orgId: string, spaceId: string | null): NewJob => ({
+  id: newId32(),
+  kind: JOB_KINDS.import,
+  userId: ctx.principal.userId,
+  orgId,
+  spaceId,
+  params: importParams(ctx.keyring, request, ctx.principal.name) as unknown as Record<string, unknown>,
+  assetJob: true,
+  inputBlobId: packageBlob(request),
+  maxAttempts: ctx.config.jobMaxAttempts,
+});
 
 /**
  * Starts an import (a job that runs on any worker), or answers the plan of a dry run. The
@@ -94,36 +92,31 @@ export async function startImport(ctx: ServiceContext, req: ImportRequest): Prom
         await dropBlobs(ctx, request);
       }
     }
-    return { dryRun: false, job: await enqueueImport(ctx, request, orgId, spaceId) };
+    return { dryRun: false, job: await enqueueJob(ctx.db, importJob(ctx, request, orgId, spaceId)) };
   } catch (e) {
     await dropBlobs(ctx, req);
     throw e;
   }
 }
 
-/** How often a synchronous import looks at a job a worker took over. */
-const WAIT_POLL_MS = 250;
-
 /**
  * Runs the import in this request and answers when it has ended: the job is created
  * already claimed by this process, so it counts against the one-running-job rule, shows in
  * the job views, and is taken over by a worker if this process dies. A client that goes
  * away does not stop it. Resolves with the job and its report; a refused import throws the
- * refusal (the job is FAILED with its reasons).
+ * refusal (the job is FAILED with its reasons). `onCreated` is told the job once it exists.
  */
-export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts: { signal?: AbortSignal } = {}): Promise<{ job: JobRow | null; report: ImportReport }> {
+export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts: { signal?: AbortSignal; onCreated?: (job: JobRow) => void } = {}): Promise<{ job: JobRow | null; report: ImportReport }> {
   if (req.dryRun) {
     const started = await startImport(ctx, req);
     return { job: null, report: started.dryRun ? started.report : (started.job.result as ImportReport) };
   }
-  const workerId = `${hostname()}:${process.pid}:now:${newId32().slice(0, 8)}`;
-  const leaseMs = ctx.config.jobLeaseSeconds * 1000;
-  let job: JobRow;
   let request: ImportRequest;
+  let orgId: string;
+  let spaceId: string | null;
   try {
-    const { orgId, spaceId } = await authorizeImport(ctx, req);
+    ({ orgId, spaceId } = await authorizeImport(ctx, req));
     request = withOrg(req, orgId);
-    job = await enqueueImport(ctx, request, orgId, spaceId, { workerId, leaseMs });
   } catch (e) {
     await dropBlobs(ctx, req);
     throw e;
@@ -139,23 +132,18 @@ export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts
     await dropBlobs(ctx, request);
     return undefined;
   };
-  const logger = ctx.logger ?? pino({ level: 'silent' });
-  const { outcome, error } = await runClaimedJob({ db: ctx.db, logger, leaseMs, workerId, handlers: new Map([[JOB_KINDS.import, run]]) }, job);
-  if (outcome === 'FAILED' && error instanceof DomainError) throw error;
-  const final = outcome === 'SUCCEEDED' ? await getJob(ctx.db, job.id) : await waitForJob(ctx, job.id, opts.signal);
-  if (final?.state === 'SUCCEEDED') return { job: final, report: final.result as ImportReport };
-  // Not a refusal: the job crashed (or its worker died) and was given up.
-  const reasons = final?.reasons ?? [];
-  throw new DomainError('internal', reasons.map((r) => r.message).join(' ') || 'The import failed; see the server log.', { reasons, job_id: job.id });
-}
-
-/** Waits for a job a worker now runs (this process lost it, or it crashed and is retried). */
-async function waitForJob(ctx: ServiceContext, id: string, signal: AbortSignal | undefined): Promise<JobRow | undefined> {
-  for (;;) {
-    const j = await getJob(ctx.db, id);
-    if (!j || j.state === 'SUCCEEDED' || j.state === 'FAILED' || j.state === 'CANCELLED') return j;
-    if (signal?.aborted) throw new DomainError('unavailable', `The import is still running as job ${id}; it completes or rolls back whole.`, { job_id: id });
-    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+  let created = false;
+  const onCreated = (j: JobRow) => {
+    created = true;
+    opts.onCreated?.(j);
+  };
+  try {
+    const job = await runJobHere(ctx, importJob(ctx, request, orgId, spaceId), run, { ...opts, onCreated });
+    return { job, report: job.result as ImportReport };
+  } catch (e) {
+    // Refused before the job existed (another job of the caller's is running): the uploads go.
+    if (!created) await dropBlobs(ctx, request);
+    throw e;
   }
 }
 

@@ -4,6 +4,9 @@ import { newId32 } from '../core/ids.js';
 import { checkApiName, checkInstanceName, checkProjectName, checkProjectSpaceName, checkVersionName } from '../core/names.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
+import { setApiGrant } from '../store/api-grants.js';
+import { findUserByName, orgRolesOf, setOrgRole } from '../store/users.js';
+import type { Perms } from '../store/schema.js';
 import { findApi, findInstance, findProject, findVersion, getSpace, insertApi, insertSpace, listSpaces as listSpaceRows, listVersions, type SpaceView } from '../store/spaces.js';
 import type { SpaceKind } from '../store/schema.js';
 import { administeredOrg, requireSpaceAccess, spaceNotFound, spaceWithAccess, visibleOrg } from './access.js';
@@ -130,6 +133,14 @@ export async function getProject(ctx: ServiceContext, orgRef: string, projectSpa
   return spaceView(await requireSpaceAccess(ctx.db, ctx.principal, s, 'R', `${projectSpace}/${name}`));
 }
 
+/** A project of an org the caller administers (SnapLogic's project import and export need the org admin role). */
+export async function administeredProject(ctx: ServiceContext, orgRef: string, projectSpace: string, name: string): Promise<SpaceOut> {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  const s = await findProject(ctx.db, org.id, projectSpace, name);
+  if (!s) throw spaceNotFound(`${projectSpace}/${name}`);
+  return spaceView(s);
+}
+
 export async function getInstance(ctx: ServiceContext, orgRef: string, name: string) {
   const org = await visibleOrg(ctx.db, ctx.principal, orgRef);
   const s = await findInstance(ctx.db, org.id, name);
@@ -153,4 +164,26 @@ export async function instanceOfOrg(ctx: ServiceContext, orgId: string, spaceId:
   const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R').catch(() => undefined);
   if (!space || space.kind !== 'instance' || space.org_id !== orgId) throw spaceNotFound(spaceId);
   return spaceView(space);
+}
+
+/**
+ * Grants a user permissions on an API (org admins): every version of it inherits them,
+ * including versions created later (an import that creates a version needs W on the API).
+ */
+export async function grantOnApi(ctx: ServiceContext, orgRef: string, apiName: string, input: { user?: unknown; perms?: unknown }) {
+  const org = await administeredOrg(ctx.db, ctx.principal, orgRef);
+  const api = await findApi(ctx.db, org.id, apiName);
+  if (!api) throw new DomainError('not_found', `API '${apiName}' was not found in org '${org.name}'.`, { resource: 'api' });
+  if (typeof input.user !== 'string') throw new DomainError('invalid_request', 'user: the name of the user to grant to.', { field: 'user' });
+  if (input.perms !== 'R' && input.perms !== 'RW' && input.perms !== 'RWX') throw new DomainError('invalid_request', "perms: must be 'R', 'RW' or 'RWX'.", { field: 'perms' });
+  const u = await findUserByName(ctx.db, input.user);
+  if (!u) throw new DomainError('not_found', `User '${input.user}' was not found.`, { resource: 'user' });
+  const perms: Perms = input.perms;
+  await ctx.db.transaction().execute(async (trx) => {
+    await setApiGrant(trx, api.id, u.id, perms);
+    // A grant makes its holder a member of the org, so the org is visible to them.
+    if (!(await orgRolesOf(trx, u.id)).has(org.id)) await setOrgRole(trx, org.id, u.id, 'member');
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'api_grant.set', org_id: org.id, details: { api: api.name, user: u.name, perms } });
+  });
+  return { org: org.name, api: api.name, user: u.name, perms };
 }

@@ -23,6 +23,7 @@ export interface SpacesTable {
 }
 export type Perms = 'R' | 'RW' | 'RWX';
 export interface GrantsTable { space_id: string; user_id: string; perms: Perms }
+export interface ApiGrantsTable { api_id: string; user_id: string; perms: Perms }
 export interface AssetRefRow { type: string; name: string }
 export interface AssetsTable {
   id: string;
@@ -105,6 +106,7 @@ export interface DB {
   apis: ApisTable;
   spaces: SpacesTable;
   grants: GrantsTable;
+  api_grants: ApiGrantsTable;
   assets: AssetsTable;
   asset_revisions: AssetRevisionsTable;
   blobs: BlobsTable;

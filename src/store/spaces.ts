@@ -47,7 +47,7 @@ export const findProject = (db: Kysely<DB>, orgId: string, projectSpace: string,
 export interface SpaceFilter {
   orgId?: string;
   kind?: SpaceKind;
-  /** Restrict to spaces this (non-admin) user may read: org role, or a grant. */
+  /** Restrict to spaces this (non-admin) user may read: org role, or a grant (on the space, or on its API). */
   visibleTo?: string;
 }
 
@@ -61,6 +61,7 @@ export function listSpaces(db: Kysely<DB>, f: SpaceFilter = {}): Promise<SpaceVi
       eb.or([
         eb.exists(eb.selectFrom('org_roles').select('org_roles.org_id').whereRef('org_roles.org_id', '=', 'spaces.org_id').where('org_roles.user_id', '=', uid).where('org_roles.role', '=', 'admin')),
         eb.exists(eb.selectFrom('grants').select('grants.space_id').whereRef('grants.space_id', '=', 'spaces.id').where('grants.user_id', '=', uid)),
+        eb.exists(eb.selectFrom('api_grants').select('api_grants.api_id').whereRef('api_grants.api_id', '=', 'spaces.api_id').where('api_grants.user_id', '=', uid)),
       ]),
     );
   }

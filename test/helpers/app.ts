@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/http/metrics.js';
@@ -60,12 +60,12 @@ export async function request<T = Record<string, unknown>>(
   return { status: r.status, headers: r.headers, body: parsed as T, text };
 }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean; keyring?: KeyRing; database?: TestDatabase; faults?: JobDeps['faults']; hooks?: WorkerHooks } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean; keyring?: KeyRing; database?: TestDatabase; faults?: JobDeps['faults']; hooks?: WorkerHooks; logger?: Logger } = {}): Promise<TestApp> {
   const t = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ ASSETPORT_DATA_DIR: '/nonexistent-test-dir', LOG_LEVEL: 'silent', ASSETPORT_WORKER_POLL_MS: '50', ...env });
   const keyring = opts.keyring ?? KeyRing.fromMasterKeys([randomBytes(32)]);
   await bootstrapAdmin(t.database.db, ADMIN.user, ADMIN.password);
-  const logger = pino({ level: 'silent' });
+  const logger = opts.logger ?? pino({ level: 'silent' });
   const worker = opts.worker
     ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs, ...(opts.hooks ? { hooks: opts.hooks } : {}) })
     : undefined;

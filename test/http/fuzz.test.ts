@@ -27,10 +27,13 @@ function routesOf(printed: string): Array<{ methods: string[]; path: string }> {
   return out;
 }
 
-/** The error envelope of the front door a path belongs to: ROMA under /v2/, IAM under /v3/, problem+json elsewhere. */
-const doorOf = (path: string): 'roma' | 'iam' | 'native' => (path.startsWith('/v2/') ? 'roma' : path.startsWith('/v3/') ? 'iam' : 'native');
+type Door = 'roma' | 'iam' | 'snaplogic' | 'native';
 
-function envelopeProblem(door: 'roma' | 'iam' | 'native', status: number, body: Record<string, unknown>): string | undefined {
+/** The error envelope of the front door a path belongs to: ROMA under /v2/, IAM under /v3/, SnapLogic under /api/1/ and /api/2/, problem+json elsewhere. */
+const doorOf = (path: string): Door => (path.startsWith('/v2/') ? 'roma' : path.startsWith('/v3/') ? 'iam' : /^\/api\/[12]\//.test(path) ? 'snaplogic' : 'native');
+
+function envelopeProblem(door: Door, status: number, body: Record<string, unknown>): string | undefined {
+  if (door === 'snaplogic') return body.http_status_code === status && Array.isArray((body.response_map as { error_list?: unknown } | undefined)?.error_list) ? undefined : 'not a SnapLogic error body';
   if (door === 'roma') return typeof body.error_code === 'string' && /^ROMA\./.test(body.error_code) && typeof body.error_msg === 'string' && typeof body.request_id === 'string' ? undefined : 'not a ROMA error body';
   if (door === 'iam') return typeof (body.error as { code?: unknown } | undefined)?.code === 'number' ? undefined : 'not an IAM error body';
   return body.status === status && typeof body.code === 'string' && typeof body.detail === 'string' ? undefined : 'not a problem body';

@@ -112,7 +112,7 @@ describe('import targets', () => {
     await expect(startImport(ctx, request({ target: { orgId: org, apiName: 'orders', version: 'a/b' }, dryRun: true, package: { buffer: await versionPackage() } }))).rejects.toMatchObject({ code: 'invalid_name' });
   });
 
-  it('creating a version needs the org admin role; writing an existing one needs W on it', async () => {
+  it('creating a version needs W on the API (or the org admin role); writing an existing one needs W on it', async () => {
     const org = await newOrg();
     await createApi(ctx, org, 'orders');
     const v = await createVersion(ctx, org, 'orders', '1.0');

@@ -109,6 +109,7 @@ function orgRoutes(app: FastifyInstance, ctx: Ctx): void {
     return reply.code(201).send(await spaces.createVersion(ctx(r), r.params.org!, r.params.api!, b.name, b.published === true));
   });
   app.get<{ Params: Params }>('/orgs/:org/apis/:api/versions/:version', { schema: S.version }, async (r) => spaces.getVersion(ctx(r), r.params.org!, r.params.api!, r.params.version!));
+  app.post<{ Params: Params }>('/orgs/:org/apis/:api/grants', { schema: S.apiGrant }, async (r, reply) => reply.code(201).send(await spaces.grantOnApi(ctx(r), r.params.org!, r.params.api!, body(r))));
 
   // Projects
   app.post<{ Params: Params }>('/orgs/:org/projects', { schema: S.createProject }, async (r, reply) => {

@@ -87,4 +87,5 @@ export const S = {
   /** Lock or unlock a user: the path names the user; no body (or {}). */
   userLock: { params: params('user'), body: Type.Union([Type.Null(), strictObject({})]) },
   grant: { params: params('space'), body: strictObject({ user: Checked('user name'), perms: Checked('R, RW or RWX') }) },
+  apiGrant: { params: params('org', 'api'), body: strictObject({ user: Checked('user name'), perms: Checked('R, RW or RWX') }) },
 } as const;
