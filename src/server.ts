@@ -75,12 +75,13 @@ async function secureDataDir(config: Config, logger: Logger, pgdataIsNew: boolea
 /**
  * Opens the database (the embedded one in the data directory, or DATABASE_URL) and applies
  * missing migrations. A new embedded database starts as the pre-migrated template when the
- * package has one for these migrations (see store/pglite-template.ts).
+ * package has one for these migrations (see store/pglite-template.ts; `templateDir` holds
+ * another one, for tests).
  */
-export async function openAndMigrate(config: Config, logger: Logger): Promise<Database> {
+export async function openAndMigrate(config: Config, logger: Logger, templateDir?: string): Promise<Database> {
   ownerOnlyFromNowOn();
   const migrations = loadMigrations();
-  const pgliteTemplate = config.databaseUrl ? undefined : usableTemplate(migrations);
+  const pgliteTemplate = config.databaseUrl ? undefined : usableTemplate(migrations, templateDir);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate });
   try {
     if (database.templateProblem) logger.warn({ problem: database.templateProblem }, 'could not start the new database from the pre-migrated template; creating it instead');
