@@ -25,6 +25,8 @@ export interface LargeFileFigures {
 
 export interface Latencies {
   count: number;
+  /** Answers other than 200, and requests that failed. */
+  failures: number;
   p50: number;
   p99: number;
   max: number;
@@ -44,7 +46,7 @@ async function writeLargePackage(path: string, count: number, bytes: number): Pr
   await writePackage(out, { zip: { level: 1 }, kind: 'api_version', source: { org_id: newId32(), org_name: 'bench', space_id: newId32(), space_name: 'A/1', kind: 'api_version' }, assets });
 }
 
-function summarize(ms: number[]): Latencies {
+function summarize(ms: number[]): Omit<Latencies, 'failures'> {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => Math.round(s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0);
   return { count: s.length, p50: at(0.5), p99: at(0.99), max: Math.round(s[s.length - 1] ?? 0) };
@@ -53,23 +55,28 @@ function summarize(ms: number[]): Latencies {
 /** Sends GET `path` every 20 ms until stopped; the latencies of the answers. */
 function poll(base: string, path: string, headers: Record<string, string>): { stop(): Promise<Latencies> } {
   const latencies: number[] = [];
+  let failures = 0;
   const inflight = new Set<Promise<void>>();
   const timer = setInterval(() => {
     const t0 = performance.now();
-    const p = fetch(`${base}${path}`, { headers })
+    // A request that fails (a connection refused or timed out while the server stalls) counts with the time it took.
+    const p = fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(60_000) })
       .then(async (r) => {
         await r.arrayBuffer();
-        if (r.status !== 200) throw new Error(`GET ${path}: ${r.status}`);
-        latencies.push(performance.now() - t0);
+        if (r.status !== 200) failures++;
       })
-      .finally(() => inflight.delete(p));
+      .catch(() => void failures++)
+      .finally(() => {
+        latencies.push(performance.now() - t0);
+        inflight.delete(p);
+      });
     inflight.add(p);
   }, POLL_MS);
   return {
     async stop() {
       clearInterval(timer);
       await Promise.all([...inflight]);
-      return summarize(latencies);
+      return { ...summarize(latencies), failures };
     },
   };
 }

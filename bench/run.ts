@@ -236,7 +236,7 @@ async function assetsPhase(out: Record<string, unknown>): Promise<void> {
   }
 }
 
-const lat = (l: Latencies): string => `p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (${l.count})`;
+const lat = (l: Latencies): string => `p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (${l.count}${l.failures ? `, ${l.failures} failed` : ''})`;
 
 async function largePhase(out: Record<string, unknown>): Promise<void> {
   const pgDb = PG_URL ? await freshPostgres(PG_URL) : undefined;

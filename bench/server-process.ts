@@ -31,7 +31,9 @@ function freePort(): Promise<number> {
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}, databaseUrl?: string): Promise<ServerProcess> {
   const port = await freePort();
   const entry = isBuilt() ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
-  const child = spawn(process.execPath, [...entry, 'serve'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof": to profile the server under the benchmark's load.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, 'serve'], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl ?? '',

@@ -6,9 +6,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
 import type { DB } from './schema.js';
 import { PGlitePool } from './pglite-pool.js';
+import { openPGliteThread, type PGliteHandle } from './pglite-thread.js';
 import { seedFromTemplate, type PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
 
@@ -129,12 +129,12 @@ function seed(dataDir: string, template: PGliteTemplate | undefined): { seeded: 
 }
 
 /**
- * PGlite's start-up options with a smaller buffer cache (PostgreSQL's default is 128 MB):
+ * PGlite starts with a smaller buffer cache (PostgreSQL's default is 128 MB):
  * the embedded database fills its cache's memory when it starts, most of the time a start
  * takes (about 2 s of 2.3 s on a busy machine for 128 MB, 0.35 s for 16 MB), and holds it
  * for good. The operating system's file cache still keeps the data files in memory.
  */
-const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
 async function openPGlite(dir: string | undefined, archive?: Blob, template?: PGliteTemplate): Promise<Database> {
   let dataDir: string | undefined;
@@ -147,10 +147,10 @@ async function openPGlite(dir: string | undefined, archive?: Blob, template?: PG
     seeded = seed(dataDir, template);
   }
   transferByteaAsBase64(true);
-  let lite: PGlite;
+  let lite: PGliteHandle;
   try {
-    lite = new PGlite({ ...(dataDir ? { dataDir } : { loadDataDir: archive }), startParams: START_PARAMS });
-    await lite.waitReady;
+    // On a thread of its own, so that its queries never hold up the main thread (see pglite-thread.ts).
+    lite = await openPGliteThread({ ...(dataDir ? { dataDir } : archive ? { loadDataDir: await archive.arrayBuffer() } : {}), extraStartParams: START_PARAMS });
   } catch (e) {
     unlock();
     throw e;
