@@ -15,7 +15,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export const isBuilt = (): boolean => existsSync('dist/cli/main.js');
+const isBuilt = (): boolean => existsSync('dist/cli/main.js');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -39,7 +39,7 @@ export interface PGliteTemplate {
   versions: number[];
 }
 
-export const describeMigrations = (ms: readonly Migration[]): TemplateMigration[] =>
+const describeMigrations = (ms: readonly Migration[]): TemplateMigration[] =>
   ms.map((m) => ({ version: m.version, name: m.name, sha256: createHash('sha256').update(m.sql).digest('hex') }));
 
 /** Writes the template files into `dir` from a migrated database's gzipped dump. */
