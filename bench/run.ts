@@ -1,20 +1,25 @@
 /**
  * The end-to-end benchmark (`npm run bench`): imports of 1,000 and 10,000 assets
  * (≈1.7 KB of JSON each) into an empty space and again over the full space (the update
- * path), a dry-run plan, an export of 10,000, and the peak memory of a server importing a
- * 1 GiB package of large files — each next to its floor measured in the same run — and
- * the cost of Basic authentication next to Bearer (1,000 GETs of one native route each):
+ * path), a dry-run plan, an export of 10,000, the cost of Basic authentication next to
+ * Bearer (1,000 GETs of one native route each), and — in a separate server process — the
+ * import and export of a 1 GiB package of large files with the latency of /healthz and of
+ * a Bearer GET meanwhile and the server's peak memory (bench/large-files.ts), and the
+ * start-up time of the embedded default (bench/startup.ts). The first ones are measured
+ * next to their floor in the same run:
  *   import floor = `unzip -p` of the same package + one transaction inserting the same
  *                  rows with a single `INSERT … SELECT FROM unnest(…)`;
  *   export floor = selecting the same rows + `zip -qr` of the same entries.
  * DATABASE_URL=postgres://… runs it on PostgreSQL (in a database it creates and drops);
- * otherwise on the embedded PGlite. BENCH_QUICK=1 runs a reduced form in seconds;
- * BENCH_SKIP_RSS=1 leaves out the large-file memory measurement.
+ * otherwise on the embedded PGlite (start-up is always measured on PGlite). BENCH_QUICK=1
+ * runs a reduced form (64 MiB of large files, fewer start-up rounds); BENCH_ONLY=a,b runs
+ * only the named phases of: assets, large, startup; BENCH_SKIP_RSS=1 leaves out the
+ * large-file phase.
  * Prints a table, then, as its last line, one JSON object with the figures.
  */
-import { execSync, spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -35,14 +40,20 @@ import { migrate } from '../src/store/migrate.js';
 import { sha256Hex } from '../src/core/json-text.js';
 import { syntheticBodies } from './synthetic.js';
 import { basicVsBearer } from './auth.js';
+import { largeFilePhase, type Latencies } from './large-files.js';
+import { BENCH_ADMIN } from './server-process.js';
+import { startupFigures, startupTimes } from './startup.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = QUICK ? [200, 1000] : [1000, 10_000];
 const LARGE = SIZES[1]!;
 const AUTH_GETS = QUICK ? 200 : 1000;
 const BIG_FILES = QUICK ? { count: 4, bytes: 16 * 1024 * 1024 } : { count: 16, bytes: 64 * 1024 * 1024 - 4096 };
+const STARTUP_ROUNDS = QUICK ? 3 : 7;
 const PG_URL = process.env.DATABASE_URL;
-const ADMIN = { user: 'bench', password: 'bench-password-1' };
+const ADMIN = BENCH_ADMIN;
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const runs = (phase: 'assets' | 'large' | 'startup'): boolean => !ONLY || ONLY.includes(phase);
 const work = mkdtempSync(join(tmpdir(), 'assetport-bench-'));
 const rows: Array<[string, string]> = [];
 const ms = (n: number) => `${n.toFixed(0)} ms`;
@@ -143,51 +154,8 @@ function time(cmd: string): number {
   return now() - t;
 }
 
-async function peakRssOfServer(): Promise<number> {
-  // A separate server process importing a package of large files; its peak RSS (VmHWM).
-  const dir = join(work, 'rss');
-  mkdirSync(dir);
-  let pgDb: { url: string; drop(): Promise<void> } | undefined;
-  if (PG_URL) pgDb = await freshPostgres(PG_URL);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const entry = existsSync('dist/cli/main.js') ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
-  const child = spawn(process.execPath, [...entry, 'serve'], {
-    env: { ...process.env, ...(pgDb ? { DATABASE_URL: pgDb.url } : { DATABASE_URL: '' }), ASSETPORT_DATA_DIR: dir, PORT: String(port), ASSETPORT_ADMIN_USER: ADMIN.user, ASSETPORT_ADMIN_PASSWORD: ADMIN.password, ASSETPORT_MAX_UPLOAD: '1100MiB', LOG_LEVEL: 'warn', ASSETPORT_WORKER_POLL_MS: '20' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/readyz`)).status === 200) break;
-      } catch {
-        // starting
-      }
-      if (i > 600) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const token = ((await (await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json()) as { token: string }).token;
-    await api(base, 'POST', '/api/v1/orgs', token, { name: 'rss' });
-    await api(base, 'POST', '/api/v1/orgs/rss/apis', token, { name: 'A' });
-    const space = (await api(base, 'POST', '/api/v1/orgs/rss/apis/A/versions', token, { name: '1' })).space_id as string;
-    const file = join(work, 'big.zip');
-    const files: PackageAssetInput[] = Array.from({ length: BIG_FILES.count }, (_, i) => ({ id: newAssetId(), type: 'File' as const, name: `blob-${i}.bin`, content: randomBytes(BIG_FILES.bytes) }));
-    await packageFile(file, files);
-    const mb = (statSync(file).size / 1024 / 1024).toFixed(0);
-    const took = await timedImport(base, token, space, file);
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-    rows.push([`import a ${mb} MiB package of ${BIG_FILES.count} files (server process)`, ms(took)]);
-    rows.push(['  peak RSS of that server process', `${hwm.toFixed(0)} MB`]);
-    return hwm;
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
-    await pgDb?.drop();
-  }
-}
-
-async function main(): Promise<void> {
+/** Imports, updates, dry runs and an export of many small assets, in this process, next to their floors. */
+async function assetsPhase(out: Record<string, unknown>): Promise<void> {
   const pgDb = PG_URL ? await freshPostgres(PG_URL) : undefined;
   const database = await openDatabase(pgDb ? { databaseUrl: pgDb.url } : { pgliteDir: join(work, 'pgdata') });
   await migrate(database);
@@ -199,7 +167,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, database, keyring, logger, metrics: new Metrics(), onJobEnqueued: () => worker.poke() });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   worker.start();
-  const out: Record<string, unknown> = { db: database.kind, quick: QUICK, assets: LARGE };
+  out.assets = LARGE;
   try {
     const token = ((await (await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json()) as { token: string }).token;
     const org = (await api(base, 'POST', '/api/v1/orgs', token, { name: 'bench' })).id as string;
@@ -272,10 +240,50 @@ async function main(): Promise<void> {
     await database.close();
     await pgDb?.drop();
   }
-  if (process.env.BENCH_SKIP_RSS !== '1') {
-    out.peak_rss_1gib_mb = Math.round(await peakRssOfServer());
-    out.big_package_mib = Math.round((BIG_FILES.count * BIG_FILES.bytes) / 1024 / 1024);
+}
+
+const lat = (l: Latencies): string => `p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (${l.count}${l.failures ? `, ${l.failures} failed` : ''})`;
+
+async function largePhase(out: Record<string, unknown>): Promise<void> {
+  const pgDb = PG_URL ? await freshPostgres(PG_URL) : undefined;
+  try {
+    const f = await largeFilePhase(work, BIG_FILES, { importFile: timedImport, waitJob, api }, pgDb?.url);
+    const mb = f.packageMiB.toFixed(0);
+    rows.push([`import a ${mb} MiB package of ${BIG_FILES.count} files (server process)`, ms(f.importMs)]);
+    rows.push(['  peak RSS of that server process', `${f.peakRssMb.toFixed(0)} MB`]);
+    rows.push(['  /healthz meanwhile (every 20 ms)', lat(f.healthzDuringImport)]);
+    rows.push(['  Bearer GET /api/v1/orgs meanwhile', lat(f.bearerDuringImport)]);
+    rows.push([`export it again (request → archive downloaded)`, ms(f.exportMs)]);
+    rows.push(['  /healthz meanwhile', lat(f.healthzDuringExport)]);
+    rows.push(['  Bearer GET /api/v1/orgs meanwhile', lat(f.bearerDuringExport)]);
+    Object.assign(out, {
+      peak_rss_1gib_mb: Math.round(f.peakRssMb),
+      big_package_mib: Math.round((BIG_FILES.count * BIG_FILES.bytes) / 1024 / 1024),
+      big_import_ms: Math.round(f.importMs),
+      big_export_ms: Math.round(f.exportMs),
+      healthz_p99_during_import_ms: f.healthzDuringImport.p99,
+      healthz_p99_during_export_ms: f.healthzDuringExport.p99,
+      bearer_get_p99_during_import_ms: f.bearerDuringImport.p99,
+      bearer_get_p99_during_export_ms: f.bearerDuringExport.p99,
+    });
+  } finally {
+    await pgDb?.drop();
   }
+}
+
+async function startupPhase(out: Record<string, unknown>): Promise<void> {
+  const t = await startupTimes(work, STARTUP_ROUNDS);
+  const f = startupFigures(t);
+  rows.push([`start on a new data directory until /healthz answers (PGlite, median of ${t.firstMs.length}) ${JSON.stringify(t.firstMs.map(Math.round))}`, ms(f.startup_first_ms)]);
+  rows.push([`start again on it (median of ${t.againMs.length}) ${JSON.stringify(t.againMs.map(Math.round))}`, ms(f.startup_again_ms)]);
+  Object.assign(out, f);
+}
+
+async function main(): Promise<void> {
+  const out: Record<string, unknown> = { db: PG_URL ? 'postgres' : 'pglite', quick: QUICK };
+  if (runs('assets')) await assetsPhase(out);
+  if (runs('large') && process.env.BENCH_SKIP_RSS !== '1') await largePhase(out);
+  if (runs('startup')) await startupPhase(out);
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`assetport benchmark on ${String(out.db)}${QUICK ? ' (quick)' : ''}`);
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v.padStart(10)}`);

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
- * Builds dist/ from a clean slate: compiles src/ with tsconfig.build.json and copies the
- * SQL migrations beside the compiled migrator (dist/store/migrations), where it reads them.
+ * Builds dist/ from a clean slate: compiles src/ with tsconfig.build.json, copies the
+ * SQL migrations beside the compiled migrator (dist/store/migrations), where it reads them,
+ * and makes the pre-migrated embedded database a first start begins from
+ * (dist/store/pgdata-template.*, see src/store/pglite-template.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -20,3 +22,16 @@ const from = join(root, 'src/store/migrations');
 const to = join(dist, 'store/migrations');
 mkdirSync(to, { recursive: true });
 for (const f of readdirSync(from).filter((f) => f.endsWith('.sql'))) copyFileSync(join(from, f), join(to, f));
+
+// A new PGlite database with every migration applied, dumped as a gzipped tarball.
+const { PGlite } = await import('@electric-sql/pglite');
+const { loadMigrations, migrate } = await import(pathToFileURL(join(dist, 'store/migrate.js')).href);
+const { writeTemplate } = await import(pathToFileURL(join(dist, 'store/pglite-template.js')).href);
+const migrations = loadMigrations(to);
+const lite = new PGlite();
+try {
+  await migrate({ withScriptRunner: (fn) => fn(async (text) => void (await lite.exec(text))) }, migrations);
+  writeTemplate(join(dist, 'store'), new Uint8Array(await (await lite.dumpDataDir('gzip')).arrayBuffer()), migrations);
+} finally {
+  await lite.close();
+}

@@ -6,19 +6,44 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { buildApp } from './http/app.js';
-import { Metrics } from './http/metrics.js';
-import { jobHandlers } from './jobs/handlers.js';
-import { Worker } from './jobs/worker.js';
+import type { Worker } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { KeyRing } from './secrets/key-ring.js';
 import { loadMasterKeys, MASTER_KEY_FILE } from './secrets/master-key.js';
 import { join, relative } from 'node:path';
 import { openDatabase, type Database } from './store/database.js';
-import { migrate } from './store/migrate.js';
+import { loadMigrations, migrate, migrationsApplied } from './store/migrate.js';
+import { usableTemplate } from './store/pglite-template.js';
 import { makeOwnerOnly, ownerOnlyFromNowOn } from './store/data-dir.js';
 import { closePackageThreads, setPackageThreads } from './package/thread-pool.js';
-import { bootstrapAdmin } from './service/users.js';
+
+/**
+ * What serving needs beyond the database, loaded while the database opens (the embedded
+ * one compiles its WebAssembly off the main thread meanwhile) rather than before it.
+ */
+const loadServing = async () => {
+  const [app, metrics, handlers, worker, users] = await Promise.all([
+    import('./http/app.js'),
+    import('./http/metrics.js'),
+    import('./jobs/handlers.js'),
+    import('./jobs/worker.js'),
+    import('./service/users.js'),
+  ]);
+  return { buildApp: app.buildApp, Metrics: metrics.Metrics, jobHandlers: handlers.jobHandlers, Worker: worker.Worker, bootstrapAdmin: users.bootstrapAdmin };
+};
+type Serving = Awaited<ReturnType<typeof loadServing>>;
+
+/** Opens the database and loads the serving code at once; nothing stays open when either fails. */
+async function openWhileLoading(config: Config, logger: Logger): Promise<{ database: Database; serving: Serving }> {
+  const serving = loadServing(); // first: its file reads run while the database's directory is prepared
+  const [loaded, opened] = await Promise.allSettled([serving, openAndMigrate(config, logger)]);
+  if (opened.status === 'rejected') throw opened.reason;
+  if (loaded.status === 'rejected') {
+    await opened.value.close().catch(() => undefined);
+    throw loaded.reason;
+  }
+  return { database: opened.value, serving: loaded.value };
+}
 
 export interface RunningProcess {
   app?: FastifyInstance;
@@ -39,22 +64,34 @@ export interface StartOptions {
 }
 
 /** Makes the data directory and what assetport keeps in it owner-only; warns about what it could not change. */
-async function secureDataDir(config: Config, logger: Logger): Promise<void> {
-  const { failed } = await makeOwnerOnly(config.dataDir, [MASTER_KEY_FILE, relative(config.dataDir, config.pgliteDir)]);
+async function secureDataDir(config: Config, logger: Logger, pgdataIsNew: boolean): Promise<void> {
+  const pgdata = relative(config.dataDir, config.pgliteDir);
+  const { failed } = await makeOwnerOnly(config.dataDir, pgdataIsNew ? [MASTER_KEY_FILE, `${pgdata}/PG_VERSION`] : [MASTER_KEY_FILE, pgdata]);
   if (failed.length > 0) {
     logger.warn({ paths: failed.slice(0, 10), count: failed.length }, `could not make ${failed.length} path(s) in the data directory owner-only (0700/0600); check who owns ${config.dataDir}`);
   }
 }
 
-/** Opens the database (the embedded one in the data directory, or DATABASE_URL) and applies missing migrations. */
-export async function openAndMigrate(config: Config, logger: Logger): Promise<Database> {
+/**
+ * Opens the database (the embedded one in the data directory, or DATABASE_URL) and applies
+ * missing migrations. A new embedded database starts as the pre-migrated template when the
+ * package has one for these migrations (see store/pglite-template.ts; `templateDir` holds
+ * another one, for tests).
+ */
+export async function openAndMigrate(config: Config, logger: Logger, templateDir?: string): Promise<Database> {
   ownerOnlyFromNowOn();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const migrations = loadMigrations();
+  const pgliteTemplate = config.databaseUrl ? undefined : usableTemplate(migrations, templateDir);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate });
   try {
-    const applied = await migrate(database);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
-    // After the open: a new embedded database unpacks its first files with modes of its own.
-    await secureDataDir(config, logger);
+    if (database.templateProblem) logger.warn({ problem: database.templateProblem }, 'could not start the new database from the pre-migrated template; creating it instead');
+    // Checking first costs one query; the migrator takes a lock and a transaction per migration.
+    const current = await migrationsApplied(database, migrations).catch(() => false);
+    const applied = [...database.seeded, ...(current ? [] : await migrate(database, migrations))];
+    if (applied.length) logger.info({ applied, ...(database.seeded.length ? { from_template: database.seeded } : {}) }, 'migrations applied');
+    // After the open: a new embedded database unpacks its first files with modes of its own
+    // (one made from the template was written owner-only: only its directory is checked).
+    await secureDataDir(config, logger, database.seeded.length > 0);
     return database;
   } catch (e) {
     await database.close().catch(() => undefined);
@@ -63,7 +100,7 @@ export async function openAndMigrate(config: Config, logger: Logger): Promise<Da
 }
 
 /** Creates the admin user on first start (printing a generated password once); warns when ASSETPORT_ADMIN_PASSWORD went stale. */
-async function ensureAdmin(config: Config, database: Database, logger: Logger, announce: (line: string) => void): Promise<void> {
+async function ensureAdmin(config: Config, database: Database, logger: Logger, announce: (line: string) => void, bootstrapAdmin: Serving['bootstrapAdmin']): Promise<void> {
   const admin = await bootstrapAdmin(database.db, config.adminUser, config.adminPassword);
   if (admin.generatedPassword) {
     announce(`assetport: created admin user '${config.adminUser}' with password ${admin.generatedPassword} (shown once; set ASSETPORT_ADMIN_PASSWORD to choose it)`);
@@ -84,7 +121,8 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
   if (keys.generated) logger.warn({ path: join(config.dataDir, MASTER_KEY_FILE) }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
   const keyring = KeyRing.fromMasterKeys(keys.keys);
   setPackageThreads(config.packageThreads);
-  const database = await openAndMigrate(config, logger);
+  const { database, serving } = await openWhileLoading(config, logger);
+  const { buildApp, Metrics, jobHandlers, Worker } = serving;
   const metrics = new Metrics({ defaultMetrics: true });
 
   let worker: Worker | undefined;
@@ -113,7 +151,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
       url = await app.listen({ host: config.host, port: config.port });
       // Only now that it listens: a start that failed before (port in use) made no admin, so
       // the next start generates and prints a password again instead of keeping one no one saw.
-      await ensureAdmin(config, database, logger, opts.announce ?? ((l) => process.stdout.write(`${l}\n`)));
+      await ensureAdmin(config, database, logger, opts.announce ?? ((l) => process.stdout.write(`${l}\n`)), serving.bootstrapAdmin);
     } catch (e) {
       // Leave nothing half-open behind (the embedded database above all).
       await app?.close().catch(() => undefined);

@@ -119,7 +119,8 @@ async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch:
   }
 }
 
-const SLICE_BYTES = 4 * 1024 * 1024;
+/** Small enough that receiving and decoding one slice never holds up the main thread for long. */
+const SLICE_BYTES = 1024 * 1024;
 
 /** A file's content read in slices, so a large file is never whole in memory. */
 async function* contentSlices(db: Kysely<DB>, id: string, size: number): AsyncGenerator<Uint8Array> {

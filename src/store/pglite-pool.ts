@@ -4,14 +4,14 @@
  * a time (a FIFO mutex): a transaction keeps it until it commits, other queries wait.
  * Code running inside a transaction must use the transaction handle, never the pool.
  */
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteHandle } from './pglite-thread.js';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult, PostgresCursor } from 'kysely';
 
 export class PGlitePool implements PostgresPool {
   private queue: Array<() => void> = [];
   private held = false;
 
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteHandle) {}
 
   private acquire(): Promise<void> {
     if (!this.held) {
@@ -37,7 +37,7 @@ export class PGlitePool implements PostgresPool {
         return pg.query(sqlOrCursor, parameters ? [...parameters] : []).then(
           (r) =>
             ({
-              command: (r as { command?: string }).command ?? 'SELECT',
+              command: r.command ?? 'SELECT',
               rowCount: r.affectedRows ?? r.rows.length,
               rows: r.rows,
             }) as PostgresQueryResult<unknown>,
@@ -53,7 +53,7 @@ export class PGlitePool implements PostgresPool {
   }
 
   /** Runs `fn` while holding the connection (for scripts outside Kysely). */
-  async exclusive<T>(fn: (pg: PGlite) => Promise<T>): Promise<T> {
+  async exclusive<T>(fn: (pg: PGliteHandle) => Promise<T>): Promise<T> {
     await this.acquire();
     try {
       return await fn(this.pg);

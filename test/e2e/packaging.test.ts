@@ -19,7 +19,7 @@ let bin = '';
 let pg: { url: string; drop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
-  installed = installTarball(packProject(join(work, 'pack')), join(work, 'app'));
+  installed = await installTarball(await packProject(join(work, 'pack')), join(work, 'app'));
   bin = join(work, 'app/node_modules/.bin/assetport');
   if (TEST_DB_KIND === 'postgres') pg = await createPostgresDatabase();
 }, 600_000);
@@ -37,9 +37,11 @@ function dataEnv(): Record<string, string> {
 }
 
 describe('the installed package', () => {
-  it('holds the compiled code and every SQL migration', () => {
+  it('holds the compiled code, every SQL migration and the pre-migrated embedded database', () => {
     expect(readdirSync(join(installed, 'dist/store/migrations'))).toEqual(readdirSync('src/store/migrations').filter((f) => f.endsWith('.sql')));
     expect(readdirSync(join(installed, 'dist/package'))).toContain('package-worker.js');
+    // The embedded database's thread, and the pre-migrated database a first start begins from.
+    expect(readdirSync(join(installed, 'dist/store'))).toEqual(expect.arrayContaining(['pglite-worker.js', 'pgdata-template.tar.gz', 'pgdata-template.json']));
   });
 
   it.each(['--version', '-V'])('prints the version of the package with `assetport %s`', async (flag) => {

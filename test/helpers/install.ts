@@ -5,7 +5,8 @@
  * `npm ci` did not already put into the npm cache; what is missing there is fetched from
  * the registry.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,14 +26,15 @@ function npmEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 }
 
-function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', args, { cwd, env: npmEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+/** Runs npm without blocking this process meanwhile (a pack builds the project, which takes a while). */
+async function npm(args: string[], cwd: string): Promise<string> {
+  return (await promisify(execFile)('npm', args, { cwd, env: npmEnv(), encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
 }
 
 /** Runs `npm pack` in the project into `dir`; returns the tarball's path. */
-export function packProject(dir: string): string {
+export async function packProject(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  npm(['pack', '--pack-destination', dir], ROOT);
+  await npm(['pack', '--pack-destination', dir], ROOT);
   const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
   if (tarballs.length !== 1) throw new Error(`npm pack made ${tarballs.length} tarballs in ${dir}`);
   return join(dir, tarballs[0]!);
@@ -42,7 +44,7 @@ export function packProject(dir: string): string {
  * Installs `tarball` as the one dependency of a new project in `dir`; returns the
  * installed package's directory. Throws with npm's output when the install fails.
  */
-export function installTarball(tarball: string, dir: string): string {
+export async function installTarball(tarball: string, dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })) as {
     name: string;
@@ -53,7 +55,7 @@ export function installTarball(tarball: string, dir: string): string {
     engines?: Record<string, string>;
   };
   const spec = `file:${tarball}`;
-  const registry = npm(['config', 'get', 'registry'], dir).trim().replace(/\/?$/, '/');
+  const registry = (await npm(['config', 'get', 'registry'], dir)).trim().replace(/\/?$/, '/');
   const ours = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const packages: Record<string, unknown> = {
     '': { name: 'install-check', dependencies: { [pkg.name]: spec } },
@@ -69,6 +71,6 @@ export function installTarball(tarball: string, dir: string): string {
   const { overrides } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { overrides?: unknown };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'install-check', private: true, dependencies: { [pkg.name]: spec }, overrides }, null, 2));
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'install-check', lockfileVersion: 3, requires: true, packages }, null, 2));
-  npm(['ci', '--prefer-offline', '--no-audit', '--no-fund'], dir);
+  await npm(['ci', '--prefer-offline', '--no-audit', '--no-fund'], dir);
   return join(dir, 'node_modules', pkg.name);
 }

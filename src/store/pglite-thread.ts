@@ -1,0 +1,119 @@
+/**
+ * The embedded database (PGlite) on a thread of its own. PGlite runs PostgreSQL compiled
+ * to WebAssembly, synchronously, on the thread that calls it: on the main thread every
+ * query would hold up every request meanwhile — assembling a 64 MiB file or inserting a
+ * 1 MiB chunk takes that thread for as long as it runs. On its own thread it takes only
+ * that thread; the main thread sends each query as a message and awaits the answer.
+ *
+ * Values cross as structured clones (strings, numbers, Dates, arrays, objects, bytes); a
+ * PostgreSQL error crosses as an Error with its fields (code, constraint, detail…).
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface PGliteThreadOptions {
+  /** The data directory; none: in memory. */
+  dataDir?: string;
+  /** In memory only: start from this saved data directory (a tarball from PGlite's dumpDataDir). */
+  loadDataDir?: ArrayBuffer;
+  /** Added to PGlite's own start-up parameters (e.g. `-c name=value`). */
+  extraStartParams: string[];
+}
+
+type PGliteOp = { op: 'query'; sql: string; params: unknown[] } | { op: 'exec'; sql: string } | { op: 'close' };
+export type PGliteRequest = { id: number } & PGliteOp;
+export type PGliteResponse = { id: number; result: unknown } | { id: number; error: Record<string, unknown> };
+
+export interface QueryResult {
+  rows: unknown[];
+  affectedRows?: number;
+  command?: string;
+}
+
+/** What the pool uses of the database: one connection's queries and scripts. */
+export interface PGliteHandle {
+  readonly closed: boolean;
+  query(sql: string, params: unknown[]): Promise<QueryResult>;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const here = import.meta.url;
+
+function spawn(opts: PGliteThreadOptions): Worker {
+  const transferList = opts.loadDataDir ? [opts.loadDataDir] : [];
+  return here.endsWith('.ts')
+    ? // From the sources (tests, development), the thread loads the TypeScript loader first.
+      new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./pglite-worker.ts', here).href)}); })`, { eval: true, workerData: opts, transferList })
+    : new Worker(new URL('./pglite-worker.js', here), { workerData: opts, transferList });
+}
+
+const asError = (e: Record<string, unknown>): Error => Object.assign(new Error(String(e.message)), e);
+
+class ThreadedPGlite implements PGliteHandle {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(r: unknown): void; reject(e: Error): void }>();
+  private ended: Error | undefined;
+  closed = false;
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (res: PGliteResponse) => {
+      const w = this.waiting.get(res.id);
+      if (!w) return;
+      this.waiting.delete(res.id);
+      if ('error' in res) w.reject(asError(res.error));
+      else w.resolve(res.result);
+    });
+    const die = (e: Error): void => {
+      this.ended ??= e;
+      this.closed = true;
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new Error(`the embedded database's thread exited (${code})`)));
+  }
+
+  /** Resolves once the database is open (request 0 is the thread's first answer). */
+  ready(): Promise<unknown> {
+    return new Promise((resolve, reject) => this.waiting.set(0, { resolve, reject }));
+  }
+
+  private send(req: PGliteOp): Promise<unknown> {
+    if (this.ended) return Promise.reject(this.ended);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+
+  query(sql: string, params: unknown[]): Promise<QueryResult> {
+    return this.send({ op: 'query', sql, params }) as Promise<QueryResult>;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.send({ op: 'exec', sql });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.send({ op: 'close' });
+    } finally {
+      this.closed = true;
+      await this.worker.terminate();
+    }
+  }
+}
+
+/** Opens PGlite on its own thread; resolves once it is ready. */
+export async function openPGliteThread(opts: PGliteThreadOptions): Promise<PGliteHandle> {
+  const db = new ThreadedPGlite(spawn(opts));
+  try {
+    await db.ready();
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+  return db;
+}
