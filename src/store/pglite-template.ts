@@ -22,8 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { Migration } from './migrate.js';
 
-/** Where the build puts the template (dist/store); absent when running from the sources. */
-const DEFAULT_DIR = fileURLToPath(new URL('./', import.meta.url));
+/**
+ * Where the build puts the template (dist/store). Running from the sources (src/store), the
+ * built one in dist/store is used when it is there: it is only taken when its migrations
+ * are those of the sources, unchanged.
+ */
+const HERE = fileURLToPath(new URL('./', import.meta.url));
+const DEFAULT_DIR = /[/\\]src[/\\]store[/\\]$/.test(HERE) ? join(HERE, '../../dist/store') : HERE;
 const ARCHIVE = 'pgdata-template.tar.gz';
 const INFO = 'pgdata-template.json';
 
