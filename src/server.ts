@@ -64,9 +64,8 @@ export interface StartOptions {
 }
 
 /** Makes the data directory and what assetport keeps in it owner-only; warns about what it could not change. */
-async function secureDataDir(config: Config, logger: Logger, pgdataIsNew: boolean): Promise<void> {
-  const pgdata = relative(config.dataDir, config.pgliteDir);
-  const { failed } = await makeOwnerOnly(config.dataDir, pgdataIsNew ? [MASTER_KEY_FILE, `${pgdata}/PG_VERSION`] : [MASTER_KEY_FILE, pgdata]);
+async function secureDataDir(config: Config, logger: Logger): Promise<void> {
+  const { failed } = await makeOwnerOnly(config.dataDir, [MASTER_KEY_FILE, relative(config.dataDir, config.pgliteDir)]);
   if (failed.length > 0) {
     logger.warn({ paths: failed.slice(0, 10), count: failed.length }, `could not make ${failed.length} path(s) in the data directory owner-only (0700/0600); check who owns ${config.dataDir}`);
   }
@@ -89,9 +88,9 @@ export async function openAndMigrate(config: Config, logger: Logger, templateDir
     const current = await migrationsApplied(database, migrations).catch(() => false);
     const applied = [...database.seeded, ...(current ? [] : await migrate(database, migrations))];
     if (applied.length) logger.info({ applied, ...(database.seeded.length ? { from_template: database.seeded } : {}) }, 'migrations applied');
-    // After the open: a new embedded database unpacks its first files with modes of its own
-    // (one made from the template was written owner-only: only its directory is checked).
-    await secureDataDir(config, logger, database.seeded.length > 0);
+    // After the open: the database writes files of its own while it opens (its relation
+    // cache files, whether it was new, made from the template, or old), with modes of its own.
+    await secureDataDir(config, logger);
     return database;
   } catch (e) {
     await database.close().catch(() => undefined);
