@@ -6,8 +6,8 @@ describe('loadConfig', () => {
     const c = loadConfig({}, '/srv');
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: '/srv/.assetport', databaseUrl: undefined, adminUser: 'admin', logLevel: 'info' });
     expect(c.pgliteDir).toBe('/srv/.assetport/pgdata');
-    expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10100, entryBytes: 67108864, ratio: 200, pathBytes: 1024 });
-    expect(c.timeouts).toEqual({ requestMs: 3_600_000, idleMs: 120_000, minUploadBytesPerSecond: 10240, uploadRateWindowMs: 30_000 });
+    expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10100, entryBytes: 67108864, ratio: 200, pathBytes: 1024, exportBytes: 104857600 });
+    expect(c.timeouts).toEqual({ requestMs: 3_600_000, idleMs: 120_000, minUploadBytesPerSecond: 10240, uploadRateWindowMs: 30_000, snaplogicCallMs: 900_000 });
     expect(c.passwordCache).toEqual({ ttlMs: 60_000, maxEntries: 10_000 });
   });
 
@@ -18,7 +18,7 @@ describe('loadConfig', () => {
 
   it('reads the timeouts, where 0 turns one off', () => {
     const c = loadConfig({ ASSETPORT_REQUEST_TIMEOUT_SECONDS: '0', ASSETPORT_IDLE_TIMEOUT_SECONDS: '5', ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '1KiB', ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS: '2' });
-    expect(c.timeouts).toEqual({ requestMs: 0, idleMs: 5000, minUploadBytesPerSecond: 1024, uploadRateWindowMs: 2000 });
+    expect(c.timeouts).toEqual({ requestMs: 0, idleMs: 5000, minUploadBytesPerSecond: 1024, uploadRateWindowMs: 2000, snaplogicCallMs: 900_000 });
     expect(loadConfig({ ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '0' }).timeouts.minUploadBytesPerSecond).toBe(0);
   });
 
