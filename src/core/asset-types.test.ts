@@ -37,6 +37,7 @@ describe('asset-type registry', () => {
     expect(typeFromOverwriteName('Policy')).toBe('Policy');
     expect(typeFromOverwriteName('application')).toBeUndefined();
     expect(typeFromOverwriteName('Widget')).toBeUndefined();
+    for (const alias of ['Task', 'flow', 'Expression', 'expr']) expect(typeFromOverwriteName(alias)).toBeUndefined();
   });
 
   it('knows which references are allowed', () => {

@@ -92,13 +92,15 @@ export function typeFromWireName(name: string, side?: 'roma' | 'snaplogic'): Ass
   return loose.length === 1 ? loose[0] : undefined;
 }
 
-/** SnapLogic `overwrite_types` / `asset_types` name (case-insensitive) to registry type. */
+/**
+ * SnapLogic `overwrite_types` / `asset_types` name (case-insensitive) to registry type. Only
+ * SnapLogic's own names (`Account`, `File`, `Flows`, `Job`, `Pipeline`, `Policy`) are taken:
+ * `Task`, `Flow` or `Expression` are not names of these lists, and a name that is not one is
+ * refused rather than guessed.
+ */
 export function typeFromOverwriteName(name: string): AssetType | undefined {
   const lower = name.trim().toLowerCase();
-  return SNAPLOGIC_TYPES.find((t) => {
-    const i = REGISTRY[t];
-    return i.overwriteTypeName?.toLowerCase() === lower || i.wireNames.some((w) => w.toLowerCase() === lower);
-  });
+  return SNAPLOGIC_TYPES.find((t) => REGISTRY[t].overwriteTypeName?.toLowerCase() === lower);
 }
 
 /** Whether `type` may refer to `target`. */

@@ -3,7 +3,7 @@
  * overrides) and its result (items, warnings, problems, account updates, summary).
  * The planner is `plan()` in plan.ts, which re-exports all of these.
  */
-import type { AssetType } from './asset-types.js';
+import type { AssetType, ConflictPolicy } from './asset-types.js';
 import type { PolicyMap } from './policy.js';
 
 export type AssetStatus = 'enabled' | 'disabled';
@@ -22,6 +22,8 @@ export interface PlanSourceAsset {
   refs: readonly AssetRef[];
   /** Secret settings whose ciphertext this deployment cannot decrypt (no key). */
   undecryptableSecretFields?: readonly string[];
+  /** The asset's own conflict policy, over its type's (a `file_expr` file: always `overwrite`). */
+  policy?: ConflictPolicy;
 }
 
 export interface PlanTargetAsset {
@@ -121,6 +123,8 @@ export interface PlanItem {
   status: AssetStatus;
   /** The package asset's references, rewritten for renamed package assets. */
   refs: AssetRef[];
+  /** The asset's own conflict policy, when it has one (PlanSourceAsset.policy). */
+  policy?: ConflictPolicy;
   /** A conflict under policy `fail`: the import cannot run. */
   blocking?: boolean;
   /** Skipped (`skip-as-failed`): not written, reported as failed. */

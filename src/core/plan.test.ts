@@ -266,6 +266,18 @@ describe('plan: prefix', () => {
     expect(r.problems[0]?.message).toContain('at most 64');
   });
 
+  it("an asset's own policy wins over its type's, and its item says so (a file_expr file: overwrite)", () => {
+    const target = [tgt('Expression', 'a.expr', { sha256: 'old' }), tgt('Expression', 'b.expr'), tgt('Expression', 'c.expr', { sha256: 'old' })];
+    const source = [src('Expression', 'a.expr', { policy: 'overwrite' }), src('Expression', 'b.expr', { policy: 'overwrite' }), src('Expression', 'c.expr')];
+    const r = plan(sl(source, target, { policy: { Expression: 'skip-as-failed' } }));
+    expect(r.ok).toBe(true);
+    expect(r.items.map((i) => [i.name, i.action, i.policy])).toEqual([
+      ['a.expr', 'update', 'overwrite'],
+      ['b.expr', 'unchanged', 'overwrite'],
+      ['c.expr', 'skip', undefined],
+    ]);
+  });
+
   it('an invalid package name is reported even without a prefix', () => {
     const r = plan(sl([src('Expression', 'lib')], []));
     expect(r.problems).toEqual([expect.objectContaining({ code: 'invalid_name', name: 'lib' })]);

@@ -103,7 +103,8 @@ function planAsset(input: PlanInput, names: PlanNames, overrides: AccountOverrid
   const missingSecrets = overrides.missingSecrets(src);
   const forcedDisabled = unresolved.length > 0 || missingSecrets.length > 0;
   const target = names.targetByName.get(src.type, name);
-  const item = decideItem(w, refs, forcedDisabled ? 'disabled' : src.status, target, policyFor(input, src.type), problems);
+  const item = decideItem(w, refs, forcedDisabled ? 'disabled' : src.status, target, src.policy ?? policyFor(input, src.type), problems);
+  if (src.policy !== undefined) item.policy = src.policy;
   overrides.forItem(item, src, target);
   // Warnings describe what the import writes: only for create / update.
   if (isWrite(item.action)) {

@@ -69,7 +69,7 @@ describe('romaPrefix', () => {
 });
 
 describe('snapLogicPolicy', () => {
-  it.each(['skip', 'true'] as const)('%s: skip-as-failed for every type (Expression always overwritten)', (duplicateCheck) => {
+  it.each(['skip', 'true'] as const)('%s: skip-as-failed for every type, the package\'s expression files too', (duplicateCheck) => {
     expect(snapLogicPolicy({ duplicateCheck, overwriteTypes: ['Pipeline'] })).toEqual({
       Account: 'skip-as-failed',
       File: 'skip-as-failed',
@@ -77,7 +77,7 @@ describe('snapLogicPolicy', () => {
       Task: 'skip-as-failed',
       Policy: 'skip-as-failed',
       Flow: 'skip-as-failed',
-      Expression: 'overwrite',
+      Expression: 'skip-as-failed',
     });
   });
 
@@ -89,11 +89,11 @@ describe('snapLogicPolicy', () => {
       Task: 'overwrite',
       Policy: 'overwrite',
       Flow: 'keep',
-      Expression: 'overwrite',
+      Expression: 'keep',
     });
   });
 
-  it('overwrite with no listed types keeps everything but Policy and Expression', () => {
+  it('overwrite with no listed types keeps everything but Policy', () => {
     expect(snapLogicPolicy({ duplicateCheck: 'overwrite' })).toEqual({
       Account: 'keep',
       File: 'keep',
@@ -101,13 +101,13 @@ describe('snapLogicPolicy', () => {
       Task: 'keep',
       Policy: 'overwrite',
       Flow: 'keep',
-      Expression: 'overwrite',
+      Expression: 'keep',
     });
   });
 
   it('overwrite with Account and Flow listed', () => {
     const p = snapLogicPolicy({ duplicateCheck: 'overwrite', overwriteTypes: ['Account', 'Flow', 'File'] });
-    expect([p.Account, p.Flow, p.File, p.Pipeline, p.Task]).toEqual(['overwrite', 'overwrite', 'overwrite', 'keep', 'keep']);
+    expect([p.Account, p.Flow, p.File, p.Expression, p.Pipeline, p.Task]).toEqual(['overwrite', 'overwrite', 'overwrite', 'overwrite', 'keep', 'keep']);
   });
 
   it.each(['create_new', 'false', 'absent'] as const)('%s: the target is empty; anything found fails', (duplicateCheck) => {
@@ -118,7 +118,7 @@ describe('snapLogicPolicy', () => {
       Task: 'fail',
       Policy: 'fail',
       Flow: 'fail',
-      Expression: 'overwrite',
+      Expression: 'fail',
     });
   });
 });

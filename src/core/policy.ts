@@ -80,24 +80,23 @@ export interface SnapLogicPolicyOptions {
  *   version, so the target is empty and the policy never applies. It is `fail` for
  *   every type, so a target that is unexpectedly not empty blocks the import instead of
  *   being written silently.
- * - Expression (`.expr`, only ever brought by `file_expr`) is `overwrite` in every mode:
- *   the reference says "a same-named expression file is overwritten", unconditionally.
+ * - Expression (`.expr`) files of the package are files: they follow `File` (`overwrite`
+ *   replaces them only when `overwrite_types` lists `File`). The ones a `file_expr` ZIP
+ *   brings carry their own policy, `overwrite` in every mode (the reference: "a same-named
+ *   expression file is overwritten"; see PlanSourceAsset.policy).
  */
 export function snapLogicPolicy(options: SnapLogicPolicyOptions): PolicyMap {
   const listed = new Set<AssetType>(options.overwriteTypes ?? []);
   const out: PolicyMap = {};
   for (const type of SNAPLOGIC_TYPES) {
-    if (type === 'Expression') {
-      out[type] = 'overwrite';
-      continue;
-    }
+    const listedAs = type === 'Expression' ? 'File' : type;
     switch (options.duplicateCheck) {
       case 'skip':
       case 'true':
         out[type] = 'skip-as-failed';
         break;
       case 'overwrite':
-        out[type] = type === 'Policy' || listed.has(type) ? 'overwrite' : 'keep';
+        out[type] = type === 'Policy' || listed.has(listedAs) ? 'overwrite' : 'keep';
         break;
       case 'create_new':
       case 'false':

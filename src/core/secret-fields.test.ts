@@ -260,6 +260,15 @@ describe('applyAccountOverride (file_account)', () => {
     expect(applyAccountOverride('Account', stored, template(), ring)).toEqual(stored);
   });
 
+  it('a ciphertext this deployment cannot decrypt (left as exported elsewhere) is refused, naming the account and field', () => {
+    const o = template();
+    o.property_map.settings['password'] = { value: otherRing.encrypt('elsewhere'), encrypted: true, key_id: otherRing.currentKeyId };
+    const e = expectDomainError(() => applyAccountOverride('Account', stored, o, ring));
+    expect(e.message).toContain("account 'pg_prod'");
+    expect(e.message).toContain("secret field 'password'");
+    expect(e.message).not.toContain('elsewhere');
+  });
+
   it('a masked secret keeps the stored one', () => {
     const o = template();
     o.property_map.settings['password'] = { value: SECRET_MASK, encrypted: true };

@@ -283,6 +283,10 @@ export function applyAccountOverride<T>(type: AssetType, storedBody: T, override
     const incoming = getOwn(overrideSettings, k);
     if (isSecretField(registry, k, storedField) || isSecretField(registry, k, incoming)) {
       if (isMask(incoming)) continue; // keep the stored secret
+      // An exported ciphertext left in place that this deployment can't read would be stored
+      // as a secret nobody can use: the entry must carry the plain-text value instead.
+      const v = valueOf(incoming);
+      if (looksSealed(v) && !ring.canDecrypt(v as string)) fail(`secret field '${k}' carries an encrypted value this deployment can't decrypt; put its plain-text value in place`, k);
     }
     setOwn(storedSettings, k, overrideField(storedField, incoming));
   }

@@ -46,6 +46,11 @@ export interface ImportRequest {
   package: PackageSource;
   /** A ZIP of `.expr` files added to the target (SnapLogic `file_expr`). */
   expressions?: PackageSource;
+  /**
+   * The expressions ZIP's files overwrite same-named ones in the target whatever the policy
+   * (SnapLogic `file_expr`); the package's own expression files still follow the policy.
+   */
+  expressionsOverwrite?: boolean;
   /** At most `max` package assets of these types (ROMA: 100 applications and tasks per job). */
   limit?: { types: AssetType[]; max: number };
 }

@@ -26,6 +26,8 @@ export interface ImportParams {
   /** The account overrides, sealed with the key ring: they may hold plain-text secrets. */
   accounts_sealed?: string;
   expressions_blob_id?: string;
+  /** ImportRequest.expressionsOverwrite. */
+  expressions_overwrite?: boolean;
   limit?: { types: AssetType[]; max: number };
   /** Who asked (for revisions and the audit trail). */
   author: string;
@@ -41,6 +43,7 @@ export function importParams(keyring: KeyRing, req: ImportRequest, author: strin
     ...(req.refuseExisting ? { refuse_existing: true } : {}),
     ...(req.overrides.length ? { accounts_sealed: keyring.encrypt(JSON.stringify(req.overrides.map((o) => o.body))) } : {}),
     ...(req.expressions && 'blobId' in req.expressions ? { expressions_blob_id: req.expressions.blobId } : {}),
+    ...(req.expressionsOverwrite ? { expressions_overwrite: true } : {}),
     ...(req.limit ? { limit: req.limit } : {}),
     author,
   };
@@ -67,6 +70,7 @@ function requestOfJob(keyring: KeyRing, job: JobRow): ImportRequest {
     overrides,
     package: { blobId: job.input_blob_id },
     ...(p.expressions_blob_id ? { expressions: { blobId: p.expressions_blob_id } } : {}),
+    ...(p.expressions_overwrite ? { expressionsOverwrite: true } : {}),
     ...(p.limit ? { limit: p.limit } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Readable } from 'node:stream';
-import { assetTypeInfo, type AssetType } from '../core/asset-types.js';
+import { assetTypeInfo, type AssetType, type ConflictPolicy } from '../core/asset-types.js';
 import { sha256Hex } from '../core/json-text.js';
 import { DomainError } from '../core/errors.js';
 import type { AccountOverride, AssetRef, PlanSourceAsset } from '../core/plan.js';
@@ -38,8 +38,8 @@ export interface PreparedAsset {
   open?: () => Promise<Readable>;
   sha256: string;
   undecryptable: string[];
-  /** Came from the expressions ZIP (file_expr). */
-  fromExpressions?: boolean;
+  /** Its own conflict policy, over its type's: an expressions-ZIP file under `expressionsOverwrite`. */
+  policy?: ConflictPolicy;
 }
 
 export type OverrideEntry = AccountOverrideInput;
@@ -130,7 +130,7 @@ async function readExpressions(db: Kysely<DB>, source: PackageSource, limits: Li
       const content = await opened.reader.readBuffer(entry).catch((e: unknown) => {
         throw packageFailure(e, 'The expressions ZIP') ?? e;
       });
-      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, bodyText: null, content, size: content.length, sha256: sha256Hex(content), undecryptable: [], fromExpressions: true });
+      assets.push({ sourceId: expressionFileId(name), type: 'Expression', name, status: 'enabled', refs: [], body: null, bodyText: null, content, size: content.length, sha256: sha256Hex(content), undecryptable: [] });
     }
     return { assets, notices };
   } finally {
@@ -142,7 +142,7 @@ export async function prepareImport(
   db: Kysely<DB>,
   keyring: KeyRing,
   limits: Limits,
-  input: { package: PackageSource; expressions?: PackageSource; overrides?: OverrideEntry[] },
+  input: { package: PackageSource; expressions?: PackageSource; expressionsOverwrite?: boolean; overrides?: OverrideEntry[] },
   onProgress?: (fraction: number) => void,
 ): Promise<PreparedImport> {
   const { index, close } = await readZipPackage(db, input.package, limits, onProgress);
@@ -156,7 +156,8 @@ export async function prepareImport(
       // The expressions ZIP overwrites same-named expression files of the package.
       const kept = assets.filter((a) => !(a.type === 'Expression' && names.has(a.name)));
       assets.length = 0;
-      assets.push(...kept, ...ex.assets);
+      // SnapLogic's file_expr overwrites its namesakes in the target whatever the policy.
+      assets.push(...kept, ...(input.expressionsOverwrite ? ex.assets.map((a) => ({ ...a, policy: 'overwrite' as const })) : ex.assets));
     }
     return { kind: index.manifest.kind, side: sideOfKind(index.manifest.kind), assets, overrides: input.overrides ?? [], notices, keyIds: index.keyIds, close };
   } catch (e) {
@@ -215,4 +216,13 @@ export function checkPackageFits(p: PreparedImport, spaceKind: PackageKind): voi
 }
 
 export const toPlanSources = (p: PreparedImport): PlanSourceAsset[] =>
-  p.assets.map((a) => ({ id: a.sourceId, type: a.type, name: a.name, sha256: a.sha256, status: a.status, refs: a.refs, ...(a.undecryptable.length ? { undecryptableSecretFields: a.undecryptable } : {}) }));
+  p.assets.map((a) => ({
+    id: a.sourceId,
+    type: a.type,
+    name: a.name,
+    sha256: a.sha256,
+    status: a.status,
+    refs: a.refs,
+    ...(a.undecryptable.length ? { undecryptableSecretFields: a.undecryptable } : {}),
+    ...(a.policy ? { policy: a.policy } : {}),
+  }));

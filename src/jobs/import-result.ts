@@ -18,6 +18,8 @@ export interface ImportOutcome {
   /** The package name, when the prefix changed it (`name` is the prefixed one). */
   renamed_from?: string;
   action: PlanAction;
+  /** Its own conflict policy, when it is not its type's (`policies`): an expressions-ZIP file is always overwritten. */
+  policy?: ConflictPolicy;
   status: 'enabled' | 'disabled';
   /** `skip`: not written, reported as failed. */
   failed?: { status_code: 409; reason: string };
@@ -52,6 +54,7 @@ export function reportOf(plan: Plan, opts: { policies: Record<string, ConflictPo
     source_name: i.sourceName,
     ...(i.renamedFrom !== undefined ? { renamed_from: i.renamedFrom } : {}),
     action: i.action,
+    ...(i.policy !== undefined ? { policy: i.policy } : {}),
     status: i.status,
     ...(i.failed ? { failed: { status_code: i.failed.statusCode, reason: i.failed.reason } } : {}),
     warnings: i.warnings.map(importWarningOf),

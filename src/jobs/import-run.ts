@@ -56,7 +56,7 @@ const targetRules = (req: ImportRequest): TargetRules => ({ createNew: req.creat
 const policiesOf = (req: ImportRequest, side: PreparedImport['side']): Record<string, ConflictPolicy> => Object.fromEntries(typesOfSide(side).map((t) => [t, policyFor(req, t)]));
 
 const prepare = (engine: ImportEngine, req: ImportRequest, onProgress?: (fraction: number) => void): Promise<PreparedImport> =>
-  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions } : {}), overrides: req.overrides }, onProgress);
+  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions, expressionsOverwrite: req.expressionsOverwrite ?? false } : {}), overrides: req.overrides }, onProgress);
 
 /**
  * Where an import's progress stands at each step (0..1): reading the package is the first

@@ -25,9 +25,12 @@ describe('SnapLogic import options', () => {
     const a = parseImportOptions({ duplicate_check: 'overwrite', overwrite_types: 'pipeline, Job' }).policy;
     const b = parseImportOptions({ duplicate_check: 'overwrite', overwrite_types: ['Pipeline', 'job'] }).policy;
     expect(a).toEqual(b);
-    expect(a).toMatchObject({ Pipeline: 'overwrite', Task: 'overwrite', Policy: 'overwrite', Account: 'keep', File: 'keep', Flow: 'keep', Expression: 'overwrite' });
+    expect(a).toMatchObject({ Pipeline: 'overwrite', Task: 'overwrite', Policy: 'overwrite', Account: 'keep', File: 'keep', Flow: 'keep', Expression: 'keep' });
     expect(parseImportOptions({ duplicate_check: 'overwrite', overwrite_types: 'Flows,Account,File' }).policy).toMatchObject({ Flow: 'overwrite', Account: 'overwrite', File: 'overwrite', Pipeline: 'keep' });
     expect(codeAndMessage(() => parseImportOptions({ overwrite_types: 'Pipeline,Widget' }))).toEqual(['invalid_parameter', expect.stringContaining("overwrite_types: 'Widget'")]);
+    // Only SnapLogic's names of the list: the registry's other names for these types are not among them.
+    for (const alias of ['Task', 'Flow', 'Expression', 'expr']) expect(codeAndMessage(() => parseImportOptions({ duplicate_check: 'overwrite', overwrite_types: alias }))).toEqual(['invalid_parameter', expect.stringContaining(`overwrite_types: '${alias}' is not an asset type`)]);
+    expect(codeAndMessage(() => parseExportOptions({ asset_types: 'Task' }))).toEqual(['invalid_parameter', expect.stringContaining("asset_types: 'Task'")]);
     expect(codeAndMessage(() => parseImportOptions({ prefix: 'x' }))).toEqual(['invalid_parameter', expect.stringContaining("Unknown parameter 'prefix'")]);
   });
 });

@@ -84,7 +84,7 @@ export async function snapLogicImport(r: FastifyRequest, ctx: ServiceContext, de
       dryRun: false,
       overrides: up.json.file_account !== undefined ? imports.parseAccountOverrides(up.json.file_account, 'file_account') : [],
       package: { blobId: file.blobId! },
-      ...(up.zips.file_expr ? { expressions: { blobId: up.zips.file_expr.blobId! } } : {}),
+      ...(up.zips.file_expr ? { expressions: { blobId: up.zips.file_expr.blobId! }, expressionsOverwrite: true } : {}),
     };
   } catch (e) {
     await up.discard();

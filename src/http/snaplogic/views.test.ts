@@ -41,6 +41,21 @@ describe('the SnapLogic response map', () => {
     });
   });
 
+  it("an identical asset is successful when its own policy overwrites (a file_expr file), whatever its type's", () => {
+    const r = report({
+      policies: { Expression: 'skip-as-failed' },
+      items: [
+        item({ name: 'lib.expr', type: 'Expression', action: 'unchanged', policy: 'overwrite', asset_id: '1'.repeat(24) }),
+        item({ name: 'pkg.expr', type: 'Expression', action: 'skip', asset_id: '2'.repeat(24), failed: { status_code: 409, reason: "Expression 'pkg.expr' already exists" } }),
+      ],
+    });
+    expect(responseMapOf(r)).toEqual({
+      successful: [{ snode_id: '1'.repeat(24), name: 'lib.expr' }],
+      failed: [{ reason: "Expression 'pkg.expr' already exists", snode_id: '2'.repeat(24), name: 'pkg.expr', status_code: 409 }],
+      warnings: [],
+    });
+  });
+
   it('gives warnings the asset id in the target, and notices without one', () => {
     const r = report({
       items: [item({ source_id: 'b'.repeat(24), asset_id: 'c'.repeat(24), type: 'Task', name: 'books' })],

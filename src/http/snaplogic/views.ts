@@ -24,7 +24,7 @@ export interface ImportResponseMap {
 const WRITTEN = new Set(['create', 'update']);
 
 /** Written, or identical to what the import would have written (an overwrite that changed nothing). */
-const imported = (report: ImportReport, i: ImportReport['items'][number]): boolean => WRITTEN.has(i.action) || (i.action === 'unchanged' && report.policies[i.type] === 'overwrite');
+const imported = (report: ImportReport, i: ImportReport['items'][number]): boolean => WRITTEN.has(i.action) || (i.action === 'unchanged' && (i.policy ?? report.policies[i.type]) === 'overwrite');
 
 export function responseMapOf(report: ImportReport): ImportResponseMap {
   const successful: Named[] = [];
