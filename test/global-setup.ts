@@ -1,13 +1,15 @@
 /**
- * Runs once per test run, before any test file: migrates one database and keeps it as
- * the starting point of every test database (test/helpers/db.ts copies it), so no test
- * file pays for creating and migrating a database of its own.
+ * Runs once per test run, before any test file: brings dist/ up to date with the sources
+ * (the tests that start `assetport` as a process run the built package), and migrates one
+ * database and keeps it as the starting point of every test database (test/helpers/db.ts
+ * copies it), so no test file pays for creating and migrating a database of its own.
  *
- * - PGlite: a migrated data directory, saved as a gzipped tarball in a temporary directory.
+ * - PGlite: the build's pre-migrated template when it holds every migration; otherwise a
+ *   migrated data directory, saved as a gzipped tarball in a temporary directory.
  * - PostgreSQL: a migrated template database with a name unique to this run, closed to
  *   connections (CREATE DATABASE … TEMPLATE refuses a template anyone is connected to).
  *
- * Both are removed when the run ends.
+ * What the run made is removed when it ends.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,9 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/store/database.js';
-import { migrate } from '../src/store/migrate.js';
+import { loadMigrations, migrate } from '../src/store/migrate.js';
+import { usableTemplate } from '../src/store/pglite-template.js';
+import { ensureBuilt } from './helpers/build.js';
 import { TEST_DB_KIND, TEST_PG_URL, withDatabaseName } from './helpers/db-target.js';
 
 declare module 'vitest' {
@@ -72,11 +76,24 @@ async function createPostgresTemplate(): Promise<string> {
   return name;
 }
 
+/** The build's pre-migrated template, when it holds every migration of the sources. */
+function builtTemplate(): string | undefined {
+  const migrations = loadMigrations();
+  const t = usableTemplate(migrations);
+  return t && t.versions.length === migrations.length ? t.archive : undefined;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await ensureBuilt();
   if (TEST_DB_KIND === 'postgres') {
     const name = await createPostgresTemplate();
     project.provide('pgTemplate', name);
     return () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+  const built = builtTemplate();
+  if (built) {
+    project.provide('pgliteMigratedArchive', built);
+    return async () => undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'assetport-test-db-'));
   try {

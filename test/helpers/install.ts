@@ -1,5 +1,5 @@
 /**
- * Packs this package as `npm pack` does (running its build) and installs the tarball into
+ * Packs this package as `npm pack` does (from the build in dist/) and installs the tarball into
  * a fresh directory, as a user would. The install uses a lock file made from this
  * project's own (its production entries) and the same overrides, so it needs nothing that
  * `npm ci` did not already put into the npm cache; what is missing there is fetched from
@@ -31,10 +31,14 @@ async function npm(args: string[], cwd: string): Promise<string> {
   return (await promisify(execFile)('npm', args, { cwd, env: npmEnv(), encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
 }
 
-/** Runs `npm pack` in the project into `dir`; returns the tarball's path. */
+/**
+ * Runs `npm pack` in the project into `dir`; returns the tarball's path. It packs the
+ * build the test run's global setup brought up to date (test/helpers/build.ts) rather than
+ * building again: other tests run that build meanwhile.
+ */
 export async function packProject(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await npm(['pack', '--pack-destination', dir], ROOT);
+  await npm(['pack', '--ignore-scripts', '--pack-destination', dir], ROOT);
   const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
   if (tarballs.length !== 1) throw new Error(`npm pack made ${tarballs.length} tarballs in ${dir}`);
   return join(dir, tarballs[0]!);

@@ -1,6 +1,9 @@
 /** Runs the real `assetport` command in a child process. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/assetport.js', import.meta.url));
 
 export interface Child {
   proc: ChildProcessWithoutNullStreams;
@@ -8,9 +11,9 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** Runs `assetport` from the sources. */
+/** Runs `assetport` as it ships: the built package, which the test run's global setup brought up to date with the sources. */
 export function runCli(args: string[], env: Record<string, string>): Child {
-  return runNode(['--import', 'tsx', 'src/cli/main.ts', ...args], env);
+  return runNode([BIN, ...args], env);
 }
 
 /** Runs a script with Node, in an environment without this process's assetport settings. */
