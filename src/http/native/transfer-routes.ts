@@ -16,7 +16,8 @@ import { receiveUpload, type ReceivedUpload, type UploadedZip } from '../upload.
 import { parseImportOptions } from './import-options.js';
 import { streamJobEvents } from './job-events.js';
 import { S } from './schemas.js';
-import { jobView } from './views.js';
+import { jobListView, jobView } from './views.js';
+import { jobQuery } from './job-query.js';
 import { withWordedWarnings } from './warning-text.js';
 
 type Params = Record<string, string>;
@@ -92,7 +93,17 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
     return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ job_id: job.id });
   });
 
+  app.get<{ Querystring: Record<string, string | undefined> }>('/jobs', { schema: S.listJobs }, async (r) => {
+    const page = await jobs.listJobs(ctx(r), jobQuery(r.query));
+    return { items: page.items.map(jobListView), next: page.next };
+  });
+
   app.get<{ Params: Params }>('/jobs/:job', { schema: S.job }, async (r) => jobView(await jobs.visibleJob(ctx(r), r.params.job!)));
+
+  app.delete<{ Params: Params }>('/jobs/:job', { schema: S.job }, async (r, reply) => {
+    await jobs.deleteJob(ctx(r), r.params.job!);
+    return reply.code(204).send();
+  });
 
   app.get<{ Params: Params }>('/jobs/:job/archive', { schema: S.job }, async (r, reply) => {
     const a = await exportsService.jobArchive(ctx(r), r.params.job!);
