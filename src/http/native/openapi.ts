@@ -12,7 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { ROUTE_DOCS } from './route-docs.js';
 
-export const NATIVE_PREFIX = '/api/v1';
+const NATIVE_PREFIX = '/api/v1';
 
 type Operation = { responses?: Record<string, unknown>; requestBody?: unknown; security?: unknown };
 type Document = { paths?: Record<string, Record<string, Operation>> };
