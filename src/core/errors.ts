@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'job_running'
+  | 'job_not_finished'
+  | 'space_not_empty'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'invalid_package'

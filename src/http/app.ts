@@ -22,6 +22,7 @@ import { snapLogicOrgDoor, snapLogicPublicDoor } from './snaplogic/routes.js';
 import { renderSnapLogicError } from './snaplogic/errors.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
+import { registerApiReference } from './native/openapi.js';
 import { closePromptly } from './shutdown.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { nativeClientError } from './native/errors.js';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: config.limits.uploadBytes + 1, files: 4, fields: 8, fieldSize: 1024 * 1024, parts: 12, headerPairs: 64 },
   });
   registerOpsRoutes(app, deps.database, metrics, deps.started);
+  await registerApiReference(app);
   await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });
   await app.register(async (door) => romaDoor(door, { ...deps, routes }), { prefix: '/v2' });
   await app.register(async (door) => iamRoutes(door, deps));

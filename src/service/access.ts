@@ -22,6 +22,9 @@ const orgRole = async (db: Kysely<DB>, orgId: string, userId: string): Promise<'
 const orgNotFound = (ref: string): DomainError => new DomainError('not_found', `Org '${ref}' was not found.`, { resource: 'org' });
 export const spaceNotFound = (ref: string): DomainError => new DomainError('not_found', `Space '${ref}' was not found.`, { resource: 'space' });
 
+/** Whether the principal administers the org (or the deployment). */
+export const administersOrg = async (db: Kysely<DB>, p: Principal, orgId: string): Promise<boolean> => p.isAdmin || (await orgRole(db, orgId, p.userId)) === 'admin';
+
 /** The wider of two grants ('' when neither). */
 const wider = (a: Perms | '' | undefined, b: Perms | '' | undefined): Perms | '' => ((a ?? '').length >= (b ?? '').length ? (a ?? '') : (b ?? ''));
 

@@ -6,6 +6,7 @@ import { isAssetId, newAssetId } from '../core/ids.js';
 import { checkAssetName } from '../core/names.js';
 import { maskSecrets, mergeMaskedSecrets, sealSecrets } from '../core/secret-fields.js';
 import { deleteAsset as deleteAssetRow, getAsset as getAssetRow, insertAsset, isValidCursor, listAssets as listAssetRows, updateAsset as updateAssetRow, type AssetRow } from '../store/assets.js';
+import { hasRevisions, listStoredRevisions, type StoredRevision } from '../store/asset-revisions.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import type { AssetRefRow } from '../store/schema.js';
@@ -34,14 +35,16 @@ export interface AssetOut {
   updated_at: string;
 }
 
+/** A stored body as callers see it: secrets masked. */
+const maskedBody = (type: string, body: unknown): unknown => (isAssetType(type) && body != null ? maskSecrets(type, body) : body);
+
 function assetView(a: AssetRow): AssetOut {
-  const type = a.type as AssetType;
   return {
     id: a.id,
     space_id: a.space_id,
     type: a.type,
     name: a.name,
-    body: isAssetType(a.type) && a.body != null ? maskSecrets(type, a.body) : a.body,
+    body: maskedBody(a.type, a.body),
     refs: a.refs,
     status: a.status,
     revision: a.revision,
@@ -191,4 +194,70 @@ export async function deleteAsset(ctx: ServiceContext, spaceId: string, assetId:
     if (!(await deleteAssetRow(trx, asset, ctx.principal.name))) throw new DomainError('conflict', 'The asset was changed by someone else meanwhile; reload it and try again.');
     await recordAudit(trx, { actor: ctx.principal.name, action: 'asset.delete', org_id: space.org_id, space_id: space.id, details: { asset_id: asset.id, type: asset.type, name: asset.name } });
   });
+}
+
+export interface RevisionOut {
+  revision: number;
+  /** The asset's state now (first on the first page), or one it had before a write. */
+  current: boolean;
+  type: string;
+  name: string;
+  status: string | null;
+  refs: AssetRefRow[];
+  body: unknown;
+  sha256: string | null;
+  size?: number;
+  /** When, by whom and in which job (null: an edit through the API) this state was replaced; null for the current one. */
+  replaced_at: string | null;
+  replaced_by: string | null;
+  replaced_by_job: string | null;
+}
+
+const currentRevision = (a: AssetRow): RevisionOut => {
+  const v = assetView(a);
+  return { revision: v.revision, current: true, type: v.type, name: v.name, status: v.status, refs: v.refs, body: v.body, sha256: v.sha256, ...(v.size !== undefined ? { size: v.size } : {}), replaced_at: null, replaced_by: null, replaced_by_job: null };
+};
+
+const storedRevision = (r: StoredRevision): RevisionOut => ({
+  revision: r.revision,
+  current: false,
+  type: r.type,
+  name: r.name,
+  status: r.status,
+  refs: r.refs,
+  body: maskedBody(r.type, r.body),
+  sha256: r.sha256,
+  ...(r.size !== null ? { size: r.size } : {}),
+  replaced_at: r.recorded_at.toISOString(),
+  replaced_by: r.recorded_by,
+  replaced_by_job: r.job_id,
+});
+
+const revisionCursor = (seq: string): string => Buffer.from(`r${seq}`).toString('base64url');
+function seqOfCursor(c: string): string {
+  const m = /^r(\d{1,18})$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+  if (!m) throw new DomainError('invalid_request', 'cursor: not a cursor this service returned.', { field: 'cursor' });
+  return m[1]!;
+}
+
+/**
+ * An asset's revisions, newest first: its current state (unless it was deleted), then the
+ * states it had before each write, with secrets masked as in the asset itself.
+ */
+export async function listRevisions(ctx: ServiceContext, spaceId: string, assetId: string, q: { limit: number; cursor?: string }) {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R');
+  const before = q.cursor !== undefined ? seqOfCursor(q.cursor) : undefined;
+  const asset = isAssetId(assetId) ? await getAssetRow(ctx.db, space.id, assetId) : undefined;
+  if (!asset && !(isAssetId(assetId) && (await hasRevisions(ctx.db, space.id, assetId)))) {
+    throw new DomainError('not_found', `Asset '${assetId}' was not found in this space.`, { resource: 'asset' });
+  }
+  const items: RevisionOut[] = asset && before === undefined ? [currentRevision(asset)] : [];
+  const room = q.limit - items.length;
+  const stored = room > 0 ? await listStoredRevisions(ctx.db, space.id, assetId, { limit: room + 1, ...(before !== undefined ? { before } : {}) }) : [];
+  const more = stored.length > room || (room === 0 && (await listStoredRevisions(ctx.db, space.id, assetId, { limit: 1 })).length > 0);
+  const kept = stored.slice(0, Math.max(0, room));
+  items.push(...kept.map(storedRevision));
+  const last = kept[kept.length - 1];
+  const next = more ? (last ? revisionCursor(last.seq) : revisionCursor('9'.repeat(18))) : null;
+  return { asset_id: assetId, space_id: space.id, deleted: !asset, items, next };
 }

@@ -7,9 +7,9 @@ import { isUniqueViolation } from '../store/pg-errors.js';
 import { setApiGrant } from '../store/api-grants.js';
 import { findUserByName, orgRolesOf, setOrgRole } from '../store/users.js';
 import type { Perms } from '../store/schema.js';
-import { findApi, findInstance, findProject, findVersion, getSpace, insertApi, insertSpace, listSpaces as listSpaceRows, listVersions, type SpaceView } from '../store/spaces.js';
+import { deleteEmptySpace, findApi, findInstance, findProject, findVersion, getSpace, insertApi, insertSpace, listSpaces as listSpaceRows, listVersions, type SpaceView } from '../store/spaces.js';
 import type { SpaceKind } from '../store/schema.js';
-import { administeredOrg, requireSpaceAccess, spaceNotFound, spaceWithAccess, visibleOrg } from './access.js';
+import { administeredOrg, administersOrg, requireSpaceAccess, spaceNotFound, spaceWithAccess, visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
 
@@ -186,4 +186,21 @@ export async function grantOnApi(ctx: ServiceContext, orgRef: string, apiName: s
     await recordAudit(trx, { actor: ctx.principal.name, action: 'api_grant.set', org_id: org.id, details: { api: api.name, user: u.name, perms } });
   });
   return { org: org.name, api: api.name, user: u.name, perms };
+}
+
+/**
+ * Deletes a space that holds no assets (org admins, as creating one). Its grants and the
+ * history of assets it once held go with it; its jobs stay, no longer tied to a space.
+ * A space with assets is refused (`space_not_empty`), and so is one with an asset job
+ * queued or running on it.
+ */
+export async function deleteSpace(ctx: ServiceContext, spaceId: string): Promise<void> {
+  const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R');
+  if (!(await administersOrg(ctx.db, ctx.principal, space.org_id))) throw new DomainError('forbidden', `Deleting a space needs the org admin role in org '${space.org_name}'.`);
+  await ctx.db.transaction().execute(async (trx) => {
+    const outcome = await deleteEmptySpace(trx, space.id);
+    if (outcome.assets > 0) throw new DomainError('space_not_empty', `The space holds ${outcome.assets} asset(s); delete them first.`, { assets: outcome.assets });
+    if (outcome.activeJob) throw new DomainError('conflict', `Job ${outcome.activeJob} is queued or running on this space; wait for it to finish.`, { job_id: outcome.activeJob });
+    await recordAudit(trx, { actor: ctx.principal.name, action: 'space.delete', org_id: space.org_id, space_id: space.id, details: { kind: space.kind, name: space.name, ...(space.api_name ? { api: space.api_name } : {}), ...(space.project_space ? { project_space: space.project_space } : {}) } });
+  });
 }

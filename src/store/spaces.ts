@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { lockSpace } from './asset-batch.js';
 import type { ApisTable, DB, SpaceKind, SpacesTable } from './schema.js';
 
 export type ApiRow = Selectable<ApisTable>;
@@ -66,4 +67,19 @@ export function listSpaces(db: Kysely<DB>, f: SpaceFilter = {}): Promise<SpaceVi
     );
   }
   return q.orderBy('orgs.name').orderBy('spaces.kind').orderBy('apis.name').orderBy('spaces.project_space').orderBy('spaces.name').execute();
+}
+
+/**
+ * Deletes the space if it holds no assets and no job is queued or running on it, under
+ * the space's write lock (the one imports hold), so an import can't fill it meanwhile.
+ * Returns what stood in the way, if anything.
+ */
+export async function deleteEmptySpace(trx: Transaction<DB>, id: string): Promise<{ assets: number; activeJob: string | null }> {
+  await lockSpace(trx, id);
+  const count = await trx.selectFrom('assets').select((eb) => eb.fn.countAll<string>().as('n')).where('space_id', '=', id).executeTakeFirstOrThrow();
+  if (Number(count.n) > 0) return { assets: Number(count.n), activeJob: null };
+  const active = await trx.selectFrom('jobs').select('id').where('space_id', '=', id).where('state', 'in', ['QUEUED', 'RUNNING']).limit(1).executeTakeFirst();
+  if (active) return { assets: 0, activeJob: active.id };
+  await trx.deleteFrom('spaces').where('id', '=', id).execute();
+  return { assets: 0, activeJob: null };
 }

@@ -27,6 +27,8 @@ const NATIVE_ERRORS: Readonly<Record<NativeErrorCode, CatalogueEntry>> = Object.
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   job_running: { status: 409, title: 'An asset job is already running' },
+  job_not_finished: { status: 409, title: 'The job has not finished' },
+  space_not_empty: { status: 409, title: 'The space is not empty' },
   request_timeout: { status: 408, title: 'Request timeout' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },

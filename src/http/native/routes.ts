@@ -21,6 +21,7 @@ import { S } from './schemas.js';
 import { authenticateNative } from './auth.js';
 import { findTextProblem } from '../text-guard.js';
 import { transferRoutes } from './transfer-routes.js';
+import { intParam } from './params.js';
 
 type SpaceKind = spaces.SpaceOut['kind'];
 
@@ -38,13 +39,6 @@ const body = (r: FastifyRequest): Record<string, unknown> => {
   }
   return r.body as Record<string, unknown>;
 };
-
-function intParam(q: Query, name: string, dflt: number, min: number, max: number): number {
-  const v = q[name];
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new DomainError('invalid_request', `${name}: must be a whole number from ${min} to ${max}.`, { field: name });
-  return Number(v);
-}
 
 const SPACE_KINDS: readonly SpaceKind[] = ['instance', 'api_version', 'project'];
 
@@ -127,6 +121,10 @@ function spaceRoutes(app: FastifyInstance, ctx: Ctx): void {
     if (kind !== undefined && !SPACE_KINDS.includes(kind as SpaceKind)) throw new DomainError('invalid_request', `kind: must be one of ${SPACE_KINDS.join(', ')}.`, { field: 'kind' });
     return { items: await spaces.listSpaces(ctx(r), { org: r.query.org, kind: kind as SpaceKind | undefined }) };
   });
+  app.delete<{ Params: Params }>('/spaces/:space', { schema: S.deleteSpace }, async (r, reply) => {
+    await spaces.deleteSpace(ctx(r), r.params.space!);
+    return reply.code(204).send();
+  });
   app.get<{ Params: Params; Querystring: Query }>('/spaces/:space/assets', { schema: S.listAssets }, async (r) =>
     assets.listAssets(ctx(r), r.params.space!, { type: r.query.type, after: r.query.after, limit: intParam(r.query, 'limit', 100, 1, 1000) }),
   );
@@ -136,6 +134,9 @@ function spaceRoutes(app: FastifyInstance, ctx: Ctx): void {
     const c = await assets.getAssetContent(ctx(r), r.params.space!, r.params.asset!);
     return reply.type('application/octet-stream').header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(c.name)}`).send(c.content);
   });
+  app.get<{ Params: Params; Querystring: Query }>('/spaces/:space/assets/:asset/revisions', { schema: S.revisions }, async (r) =>
+    assets.listRevisions(ctx(r), r.params.space!, r.params.asset!, { limit: intParam(r.query, 'limit', 50, 1, 500), cursor: r.query.cursor }),
+  );
   app.put<{ Params: Params }>('/spaces/:space/assets/:asset', { schema: { ...S.asset, body: S.assetInput.body } }, async (r) => assets.updateAsset(ctx(r), r.params.space!, r.params.asset!, body(r)));
   app.delete<{ Params: Params }>('/spaces/:space/assets/:asset', { schema: S.asset }, async (r, reply) => {
     await assets.deleteAsset(ctx(r), r.params.space!, r.params.asset!);

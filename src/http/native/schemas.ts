@@ -60,6 +60,11 @@ export const S = {
     ),
   },
   asset: { params: params('space', 'asset') },
+  revisions: {
+    params: params('space', 'asset'),
+    querystring: strictObject({ limit: opt(Type.String({ description: '1 to 500; default 50' })), cursor: opt(Type.String({ description: 'the `next` of the previous page' })) }),
+  },
+  deleteSpace: { params: params('space'), querystring: strictObject({}) },
   assetUpdate: { params: params('space', 'asset') },
 
   imports: {
@@ -80,6 +85,16 @@ export const S = {
     ]),
   },
   job: { params: Type.Object({ job: Id32 }, { additionalProperties: false }) },
+  listJobs: {
+    querystring: strictObject({
+      space: opt(Type.String({ description: 'only jobs of this space (its id)' })),
+      state: opt(Type.String({ description: 'QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED; several separated by commas' })),
+      kind: opt(Type.String({ description: 'import, export, delete, undo or migrate; several separated by commas' })),
+      author: opt(Type.String({ description: 'only jobs started by this user (a user name)' })),
+      limit: opt(Type.String({ description: '1 to 500; default 50' })),
+      cursor: opt(Type.String({ description: 'the `next` of the previous page' })),
+    }),
+  },
   jobEvents: { params: Type.Object({ job: Id32 }, { additionalProperties: false }), querystring: strictObject({ interval_ms: opt(Type.String()) }) },
 
   createUser: { body: strictObject({ name: Checked('user name'), password: Checked('at least 8 characters'), org_roles: Checked('[{org, role}]'), admin: Checked('true for a deployment admin') }) },

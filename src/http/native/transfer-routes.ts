@@ -1,5 +1,4 @@
-/** Native transfer routes: imports (and dry runs), exports, jobs, archives, events, undo. */
-import { Readable } from 'node:stream';
+/** Native transfer routes: imports (and dry runs), exports; the jobs they make are in ./job-routes.ts. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAssetType, typesOfSide, type AssetType } from '../../core/asset-types.js';
 import { DomainError } from '../../core/errors.js';
@@ -7,16 +6,14 @@ import type { ImportRequest, PackageSource } from '../../core/transfer-requests.
 import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
-import * as jobs from '../../service/jobs.js';
 import type { JobRow } from '../../service/jobs.js';
 import { writableSpace } from '../../service/spaces.js';
 import { sideOfKind } from '../../package/manifest.js';
 import type { AppDeps } from '../app.js';
 import { receiveUpload, type ReceivedUpload, type UploadedZip } from '../upload.js';
 import { parseImportOptions } from './import-options.js';
-import { streamJobEvents } from './job-events.js';
 import { S } from './schemas.js';
-import { jobView } from './views.js';
+import { jobRoutes } from './job-routes.js';
 import { withWordedWarnings } from './warning-text.js';
 
 type Params = Record<string, string>;
@@ -92,26 +89,5 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
     return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ job_id: job.id });
   });
 
-  app.get<{ Params: Params }>('/jobs/:job', { schema: S.job }, async (r) => jobView(await jobs.visibleJob(ctx(r), r.params.job!)));
-
-  app.get<{ Params: Params }>('/jobs/:job/archive', { schema: S.job }, async (r, reply) => {
-    const a = await exportsService.jobArchive(ctx(r), r.params.job!);
-    reply.header('content-type', 'application/zip').header('content-length', String(a.size)).header('content-disposition', `attachment; filename="${a.fileName}"`).header('x-content-sha256', a.sha256);
-    return reply.send(Readable.from(a.stream));
-  });
-
-  app.post<{ Params: Params }>('/jobs/:job/cancel', { schema: S.job }, async (r) => jobView(await jobs.cancelJob(ctx(r), r.params.job!)));
-
-  app.post<{ Params: Params }>('/jobs/:job/undo', { schema: S.job }, async (r, reply) => {
-    const job = await jobs.startUndo(ctx(r), r.params.job!);
-    queued(job);
-    return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ job_id: job.id });
-  });
-
-  app.get<{ Params: Params; Querystring: { interval_ms?: string } }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
-    const first = await jobs.visibleJob(ctx(r), r.params.job!);
-    const interval = Math.min(5000, Math.max(50, Number(r.query.interval_ms ?? 250) || 250));
-    reply.hijack();
-    await streamJobEvents(db, r, reply.raw, first, interval, jobView);
-  });
+  jobRoutes(app, deps, ctx, queued);
 }

@@ -68,6 +68,8 @@ const FROM_CORE: Readonly<Record<ErrorCode | HttpProblemCode, RomaCode>> = Objec
   not_found: 'ROMA.00000404',
   conflict: 'ROMA.00000409',
   job_running: 'ROMA.10012',
+  job_not_finished: 'ROMA.00000409',
+  space_not_empty: 'ROMA.00000409',
   payload_too_large: 'ROMA.00000413',
   unsupported_media_type: 'ROMA.00000415',
   invalid_package: 'ROMA.10011',

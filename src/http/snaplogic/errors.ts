@@ -67,6 +67,8 @@ const FROM_CORE: Readonly<Record<ErrorCode | HttpProblemCode, SnapLogicCode>> = 
   not_found: 'not_found',
   conflict: 'conflict',
   job_running: 'job_running',
+  job_not_finished: 'conflict',
+  space_not_empty: 'conflict',
   payload_too_large: 'payload_too_large',
   unsupported_media_type: 'not_multipart',
   invalid_package: 'invalid_zip',

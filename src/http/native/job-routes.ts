@@ -1,0 +1,51 @@
+/** Native job routes: list, read, delete, cancel and undo jobs; an export's archive; live progress. */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServiceContext } from '../../service/context.js';
+import * as exportsService from '../../service/exports.js';
+import * as jobs from '../../service/jobs.js';
+import type { JobRow } from '../../service/jobs.js';
+import type { AppDeps } from '../app.js';
+import { streamJobEvents } from './job-events.js';
+import { jobQuery } from './job-query.js';
+import { S } from './schemas.js';
+import { jobListView, jobView } from './views.js';
+
+type Params = Record<string, string>;
+
+export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyRequest) => ServiceContext, queued: (job: JobRow) => void): void {
+  const db = deps.database.db;
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/jobs', { schema: S.listJobs }, async (r) => {
+    const page = await jobs.listJobs(ctx(r), jobQuery(r.query));
+    return { items: page.items.map(jobListView), next: page.next };
+  });
+
+  app.get<{ Params: Params }>('/jobs/:job', { schema: S.job }, async (r) => jobView(await jobs.visibleJob(ctx(r), r.params.job!)));
+
+  app.delete<{ Params: Params }>('/jobs/:job', { schema: S.job }, async (r, reply) => {
+    await jobs.deleteJob(ctx(r), r.params.job!);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: Params }>('/jobs/:job/archive', { schema: S.job }, async (r, reply) => {
+    const a = await exportsService.jobArchive(ctx(r), r.params.job!);
+    reply.header('content-type', 'application/zip').header('content-length', String(a.size)).header('content-disposition', `attachment; filename="${a.fileName}"`).header('x-content-sha256', a.sha256);
+    return reply.send(Readable.from(a.stream));
+  });
+
+  app.post<{ Params: Params }>('/jobs/:job/cancel', { schema: S.job }, async (r) => jobView(await jobs.cancelJob(ctx(r), r.params.job!)));
+
+  app.post<{ Params: Params }>('/jobs/:job/undo', { schema: S.job }, async (r, reply) => {
+    const job = await jobs.startUndo(ctx(r), r.params.job!);
+    queued(job);
+    return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ job_id: job.id });
+  });
+
+  app.get<{ Params: Params; Querystring: { interval_ms?: string } }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
+    const first = await jobs.visibleJob(ctx(r), r.params.job!);
+    const interval = Math.min(5000, Math.max(50, Number(r.query.interval_ms ?? 250) || 250));
+    reply.hijack();
+    await streamJobEvents(db, r, reply.raw, first, interval, jobView);
+  });
+}
