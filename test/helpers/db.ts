@@ -33,7 +33,17 @@ export async function createPostgresDatabase(opts: { template?: string } = {}): 
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}${opts.template ? ` TEMPLATE ${opts.template}` : ''}`);
+    // Two copies of one template at the same moment: PostgreSQL refuses the second with
+    // 55006 ("source database … is being accessed by other users") while the first copies.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name}${opts.template ? ` TEMPLATE ${opts.template}` : ''}`);
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== '55006' || attempt >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+      }
+    }
   } finally {
     await admin.end();
   }
