@@ -11,6 +11,8 @@ import { JOB_KINDS } from '../jobs/handlers.js';
 import { executeImport, dryRunImport, type ImportEngine } from '../jobs/import-run.js';
 import { importParams } from '../jobs/import-job.js';
 import type { ImportReport } from '../jobs/import-result.js';
+
+export type { ImportReport };
 import type { JobRow } from '../jobs/job-types.js';
 import { enqueueJob, type NewJob } from '../jobs/queue.js';
 import type { JobContext } from '../jobs/worker.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImportReport } from '../../jobs/import-result.js';
+import type { ImportReport } from '../../service/imports.js';
 import type { JobRow } from '../../service/jobs.js';
 import { migrationStatus, responseMapOf } from './views.js';
 

@@ -8,7 +8,7 @@
  * `snode_id` and name where there is one. Pure.
  */
 import { snapLogicWarningMessage } from '../../core/import-warnings.js';
-import type { ImportReport } from '../../jobs/import-result.js';
+import type { ImportReport } from '../../service/imports.js';
 import type { JobRow } from '../../service/jobs.js';
 
 export interface Named { snode_id: string; name: string }
