@@ -11,16 +11,13 @@ import { createLogger } from './logger.js';
 import { KeyRing } from './secrets/key-ring.js';
 import { loadMasterKeys, MASTER_KEY_FILE } from './secrets/master-key.js';
 import { join, relative } from 'node:path';
-import { openDatabase, type Database } from './store/database.js';
+import { beginOpenDatabase, type Database, type OpeningDatabase } from './store/database.js';
 import { loadMigrations, migrate, migrationsApplied } from './store/migrate.js';
 import { usableTemplate } from './store/pglite-template.js';
 import { makeOwnerOnly, ownerOnlyFromNowOn } from './store/data-dir.js';
 import { closePackageThreads, setPackageThreads } from './package/thread-pool.js';
 
-/**
- * What serving needs beyond the database, loaded while the database opens (the embedded
- * one compiles its WebAssembly off the main thread meanwhile) rather than before it.
- */
+/** What serving needs beyond the database, loaded while the database opens rather than before it. */
 const loadServing = async () => {
   const [app, metrics, handlers, worker, users] = await Promise.all([
     import('./http/app.js'),
@@ -32,18 +29,6 @@ const loadServing = async () => {
   return { buildApp: app.buildApp, Metrics: metrics.Metrics, jobHandlers: handlers.jobHandlers, Worker: worker.Worker, bootstrapAdmin: users.bootstrapAdmin };
 };
 type Serving = Awaited<ReturnType<typeof loadServing>>;
-
-/** Opens the database and loads the serving code at once; nothing stays open when either fails. */
-async function openWhileLoading(config: Config, logger: Logger): Promise<{ database: Database; serving: Serving }> {
-  const serving = loadServing(); // first: its file reads run while the database's directory is prepared
-  const [loaded, opened] = await Promise.allSettled([serving, openAndMigrate(config, logger)]);
-  if (opened.status === 'rejected') throw opened.reason;
-  if (loaded.status === 'rejected') {
-    await opened.value.close().catch(() => undefined);
-    throw loaded.reason;
-  }
-  return { database: opened.value, serving: loaded.value };
-}
 
 export interface RunningProcess {
   app?: FastifyInstance;
@@ -78,24 +63,37 @@ async function secureDataDir(config: Config, logger: Logger): Promise<void> {
  * another one, for tests).
  */
 export async function openAndMigrate(config: Config, logger: Logger, templateDir?: string): Promise<Database> {
+  const { database, ready } = await beginOpenAndMigrate(config, logger, templateDir);
+  await ready;
+  return database;
+}
+
+/**
+ * Starts what openAndMigrate does; `ready` ends when the database is open and migrated (or
+ * failed: nothing is then left open). A start builds its HTTP service meanwhile.
+ */
+async function beginOpenAndMigrate(config: Config, logger: Logger, templateDir?: string): Promise<OpeningDatabase> {
   ownerOnlyFromNowOn();
   const migrations = loadMigrations();
   const pgliteTemplate = config.databaseUrl ? undefined : usableTemplate(migrations, templateDir);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate });
-  try {
-    if (database.templateProblem) logger.warn({ problem: database.templateProblem }, 'could not start the new database from the pre-migrated template; creating it instead');
-    // Checking first costs one query; the migrator takes a lock and a transaction per migration.
-    const current = await migrationsApplied(database, migrations).catch(() => false);
-    const applied = [...database.seeded, ...(current ? [] : await migrate(database, migrations))];
-    if (applied.length) logger.info({ applied, ...(database.seeded.length ? { from_template: database.seeded } : {}) }, 'migrations applied');
-    // After the open: the database writes files of its own while it opens (its relation
-    // cache files, whether it was new, made from the template, or old), with modes of its own.
-    await secureDataDir(config, logger);
-    return database;
-  } catch (e) {
-    await database.close().catch(() => undefined);
-    throw e;
-  }
+  const { database, ready } = await beginOpenDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplate });
+  const migrated = async (): Promise<void> => {
+    try {
+      await ready;
+      if (database.templateProblem) logger.warn({ problem: database.templateProblem }, 'could not start the new database from the pre-migrated template; creating it instead');
+      // Checking first costs one query; the migrator takes a lock and a transaction per migration.
+      const current = await migrationsApplied(database, migrations).catch(() => false);
+      const applied = [...database.seeded, ...(current ? [] : await migrate(database, migrations))];
+      if (applied.length) logger.info({ applied, ...(database.seeded.length ? { from_template: database.seeded } : {}) }, 'migrations applied');
+      // After the open: the database writes files of its own while it opens (its relation
+      // cache files, whether it was new, made from the template, or old), with modes of its own.
+      await secureDataDir(config, logger);
+    } catch (e) {
+      await database.close().catch(() => undefined);
+      throw e;
+    }
+  };
+  return { database, ready: migrated() };
 }
 
 /** Creates the admin user on first start (printing a generated password once); warns when ASSETPORT_ADMIN_PASSWORD went stale. */
@@ -113,6 +111,31 @@ async function ensureAdmin(config: Config, database: Database, logger: Logger, a
   }
 }
 
+interface Prepared {
+  serving: Serving;
+  metrics: InstanceType<Serving['Metrics']>;
+  app?: FastifyInstance;
+}
+
+/** Loads the serving code and builds the HTTP service (schemas compiled), ready to listen once the database is. */
+async function prepareServing(
+  deps: { config: Config; database: Database; keyring: KeyRing; logger: Logger },
+  http: boolean,
+  hooks: { onJobEnqueued(): void; started(): boolean },
+): Promise<Prepared> {
+  const serving = await loadServing();
+  const metrics = new serving.Metrics({ defaultMetrics: true });
+  if (!http) return { serving, metrics };
+  const app = await serving.buildApp({ ...deps, metrics, ...hooks });
+  try {
+    await app.ready();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
+  return { serving, metrics, app };
+}
+
 export async function startProcess(config: Config, opts: StartOptions): Promise<RunningProcess> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   ownerOnlyFromNowOn();
@@ -120,15 +143,31 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
   if (keys.generated) logger.warn({ path: join(config.dataDir, MASTER_KEY_FILE) }, 'generated a new master key; back it up, and set ASSETPORT_MASTER_KEY on every process that shares this database');
   const keyring = KeyRing.fromMasterKeys(keys.keys);
   setPackageThreads(config.packageThreads);
-  const { database, serving } = await openWhileLoading(config, logger);
-  const { buildApp, Metrics, jobHandlers, Worker } = serving;
-  const metrics = new Metrics({ defaultMetrics: true });
 
+  // The embedded database opens on its own thread while the serving code loads and the
+  // HTTP service is built; it listens once both are done. Nothing stays open when either fails.
+  const opening = await beginOpenAndMigrate(config, logger);
+  const { database } = opening;
   let worker: Worker | undefined;
+  let started = false;
+  const [opened, preparing] = await Promise.allSettled([
+    opening.ready,
+    prepareServing({ config, database, keyring, logger }, opts.http, { onJobEnqueued: () => worker?.poke(), started: () => started }),
+  ]);
+  if (opened.status === 'rejected') {
+    if (preparing.status === 'fulfilled') await preparing.value.app?.close().catch(() => undefined);
+    throw opened.reason;
+  }
+  if (preparing.status === 'rejected') {
+    await database.close().catch(() => undefined);
+    throw preparing.reason;
+  }
+  const { serving, metrics, app } = preparing.value;
+
   if (opts.worker) {
-    worker = new Worker({
+    worker = new serving.Worker({
       db: database.db,
-      handlers: jobHandlers({ config, database, keyring, logger }),
+      handlers: serving.jobHandlers({ config, database, keyring, logger }),
       logger,
       leaseMs: config.jobLeaseSeconds * 1000,
       pollMs: config.workerPollMs,
@@ -141,19 +180,16 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
     });
   }
 
-  let app: FastifyInstance | undefined;
   let url: string | undefined;
-  let started = false;
-  if (opts.http) {
+  if (app) {
     try {
-      app = await buildApp({ config, database, keyring, logger, metrics, onJobEnqueued: () => worker?.poke(), started: () => started });
       url = await app.listen({ host: config.host, port: config.port });
       // Only now that it listens: a start that failed before (port in use) made no admin, so
       // the next start generates and prints a password again instead of keeping one no one saw.
       await ensureAdmin(config, database, logger, opts.announce ?? ((l) => process.stdout.write(`${l}\n`)), serving.bootstrapAdmin);
     } catch (e) {
       // Leave nothing half-open behind (the embedded database above all).
-      await app?.close().catch(() => undefined);
+      await app.close().catch(() => undefined);
       await database.close().catch(() => undefined);
       throw e;
     }

@@ -8,8 +8,8 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 import { PGlitePool } from './pglite-pool.js';
-import { openPGliteThread, type PGliteHandle } from './pglite-thread.js';
-import { seedFromTemplate, type PGliteTemplate } from './pglite-template.js';
+import { startPGliteThread } from './pglite-thread.js';
+import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -45,8 +45,26 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+/**
+ * A database being opened: queries may be sent at once (on the embedded database they run
+ * once it is open); `ready` tells when it is open, or why it could not be (nothing is then
+ * left open).
+ */
+export interface OpeningDatabase {
+  database: Database;
+  ready: Promise<void>;
+}
+
+/** Starts opening the database, so that a start can do other work while the embedded one opens. */
+export async function beginOpenDatabase(opts: OpenOptions): Promise<OpeningDatabase> {
+  if (opts.databaseUrl) return { database: openPostgres(opts.databaseUrl, opts.poolSize ?? 10), ready: Promise.resolve() };
+  return beginOpenPGlite(opts.pgliteDir, opts.pgliteDataDirArchive, opts.pgliteTemplate);
+}
+
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPGlite(opts.pgliteDir, opts.pgliteDataDirArchive, opts.pgliteTemplate);
+  const { database, ready } = await beginOpenDatabase(opts);
+  await ready;
+  return database;
 }
 
 function openPostgres(url: string, max: number): Database {
@@ -118,16 +136,6 @@ function lockEmbedded(dir: string): () => void {
   }
 }
 
-/** Unpacks the template into a new data directory (under its lock); a template that fails is reported, not fatal. */
-function seed(dataDir: string, template: PGliteTemplate | undefined): { seeded: number[]; templateProblem?: string } {
-  if (!template) return { seeded: [] };
-  try {
-    return { seeded: seedFromTemplate(dataDir, template) ? template.versions : [] };
-  } catch (e) {
-    return { seeded: [], templateProblem: e instanceof Error ? e.message : String(e) };
-  }
-}
-
 /**
  * PGlite starts with a smaller buffer cache (PostgreSQL's default is 128 MB):
  * the embedded database fills its cache's memory when it starts, most of the time a start
@@ -136,31 +144,33 @@ function seed(dataDir: string, template: PGliteTemplate | undefined): { seeded: 
  */
 const START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
-async function openPGlite(dir: string | undefined, archive?: Blob, template?: PGliteTemplate): Promise<Database> {
+async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template?: PGliteTemplate): Promise<OpeningDatabase> {
   let dataDir: string | undefined;
   let unlock = (): void => undefined;
-  let seeded: ReturnType<typeof seed> = { seeded: [] };
   if (dir && dir !== 'memory') {
     mkdirSync(dir, { recursive: true });
     dataDir = join(dir);
     unlock = lockEmbedded(dataDir);
-    seeded = seed(dataDir, template);
   }
   transferByteaAsBase64(true);
-  let lite: PGliteHandle;
-  try {
-    // On a thread of its own, so that its queries never hold up the main thread (see pglite-thread.ts).
-    lite = await openPGliteThread({ ...(dataDir ? { dataDir } : archive ? { loadDataDir: await archive.arrayBuffer() } : {}), extraStartParams: START_PARAMS });
-  } catch (e) {
-    unlock();
-    throw e;
-  }
-  const pool = new PGlitePool(lite);
+  // On a thread of its own, so that its queries never hold up the main thread (see
+  // pglite-thread.ts); a new data directory is made from the template there too.
+  const { handle, ready } = startPGliteThread({
+    ...(dataDir ? { dataDir, template } : archive ? { loadDataDir: await archive.arrayBuffer() } : {}),
+    extraStartParams: START_PARAMS,
+  });
+  const opened: { seeded: readonly number[]; templateProblem?: string } = { seeded: [] };
+  const pool = new PGlitePool(handle);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return {
+  const database: Database = {
     kind: 'pglite',
     db,
-    ...seeded,
+    get seeded() {
+      return opened.seeded;
+    },
+    get templateProblem() {
+      return opened.templateProblem;
+    },
     withScriptRunner(fn) {
       return pool.exclusive((pgl) =>
         fn(async (text) => {
@@ -175,5 +185,18 @@ async function openPGlite(dir: string | undefined, archive?: Blob, template?: PG
         unlock();
       }
     },
+  };
+  return {
+    database,
+    ready: ready.then(
+      (r) => {
+        opened.seeded = r.seeded && template ? template.versions : [];
+        if (r.templateProblem) opened.templateProblem = r.templateProblem;
+      },
+      (e: unknown) => {
+        unlock();
+        throw e;
+      },
+    ),
   };
 }

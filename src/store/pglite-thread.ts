@@ -9,10 +9,17 @@
  * PostgreSQL error crosses as an Error with its fields (code, constraint, detail…).
  */
 import { Worker } from 'node:worker_threads';
+import type { PGliteTemplate } from './pglite-template.js';
 
 export interface PGliteThreadOptions {
   /** The data directory; none: in memory. */
   dataDir?: string;
+  /**
+   * A new (absent or empty) data directory starts as this pre-migrated template: the
+   * thread unpacks it while the WebAssembly compiles, before it opens the database. The
+   * caller holds the directory's lock.
+   */
+  template?: PGliteTemplate;
   /** In memory only: start from this saved data directory (a tarball from PGlite's dumpDataDir). */
   loadDataDir?: ArrayBuffer;
   /** Added to PGlite's own start-up parameters (e.g. `-c name=value`). */
@@ -22,6 +29,12 @@ export interface PGliteThreadOptions {
 type PGliteOp = { op: 'query'; sql: string; params: unknown[] } | { op: 'exec'; sql: string } | { op: 'close' };
 export type PGliteRequest = { id: number } & PGliteOp;
 export type PGliteResponse = { id: number; result: unknown } | { id: number; error: Record<string, unknown> };
+
+/** What the thread answers once the database is open: whether it began as the template, or why it could not. */
+export interface PGliteOpened {
+  seeded: boolean;
+  templateProblem?: string;
+}
 
 export interface QueryResult {
   rows: unknown[];
@@ -74,9 +87,7 @@ class ThreadedPGlite implements PGliteHandle {
   }
 
   /** Resolves once the database is open (request 0 is the thread's first answer). */
-  ready(): Promise<unknown> {
-    return new Promise((resolve, reject) => this.waiting.set(0, { resolve, reject }));
-  }
+  readonly ready: Promise<PGliteOpened> = new Promise((resolve, reject) => this.waiting.set(0, { resolve: resolve as (r: unknown) => void, reject }));
 
   private send(req: PGliteOp): Promise<unknown> {
     if (this.ended) return Promise.reject(this.ended);
@@ -106,14 +117,16 @@ class ThreadedPGlite implements PGliteHandle {
   }
 }
 
-/** Opens PGlite on its own thread; resolves once it is ready. */
-export async function openPGliteThread(opts: PGliteThreadOptions): Promise<PGliteHandle> {
+/**
+ * Starts opening PGlite on its own thread. The handle takes queries at once (they run once
+ * the database is open); `ready` tells when it is open, or why it could not be (the thread
+ * is then closed).
+ */
+export function startPGliteThread(opts: PGliteThreadOptions): { handle: PGliteHandle; ready: Promise<PGliteOpened> } {
   const db = new ThreadedPGlite(spawn(opts));
-  try {
-    await db.ready();
-  } catch (e) {
+  const ready = db.ready.catch(async (e: unknown) => {
     await db.close().catch(() => undefined);
     throw e;
-  }
-  return db;
+  });
+  return { handle: db, ready };
 }

@@ -2,9 +2,13 @@
  * The embedded database's thread (see pglite-thread.ts): opens PGlite as asked, then runs
  * each query or script it is sent and answers with its result or its error.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import type { PGliteRequest, PGliteResponse, PGliteThreadOptions } from './pglite-thread.js';
+import type { PGliteOpened, PGliteRequest, PGliteResponse, PGliteThreadOptions } from './pglite-thread.js';
+import { seedFromTemplate } from './pglite-template.js';
 
 if (!parentPort) throw new Error('pglite-worker runs as a worker thread.');
 const port = parentPort;
@@ -18,18 +22,42 @@ function plain(e: unknown): Record<string, unknown> {
   return out;
 }
 
-const lite = new PGlite({
-  ...(opts.dataDir ? { dataDir: opts.dataDir } : opts.loadDataDir ? { loadDataDir: new Blob([opts.loadDataDir]) } : {}),
-  startParams: [...PGlite.defaultStartParams, ...opts.extraStartParams],
-});
+/** V8's WebAssembly API (declared by the DOM's type library, which this project leaves out). */
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<object> };
 
-lite.waitReady.then(
-  () => port.postMessage({ id: 0, result: 'ready' } satisfies PGliteResponse),
+/** PostgreSQL's WebAssembly, compiled by V8's own threads meanwhile (PGlite would compile it only once asked to open). */
+const compiled = WebAssembly.compile(readFileSync(join(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm')));
+
+/** Unpacks the template into a new data directory; a template that fails is reported, not fatal. */
+function seed(): PGliteOpened {
+  if (!opts.dataDir || !opts.template) return { seeded: false };
+  try {
+    return { seeded: seedFromTemplate(opts.dataDir, opts.template) };
+  } catch (e) {
+    return { seeded: false, templateProblem: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+async function open(): Promise<{ lite: PGlite; opened: PGliteOpened }> {
+  const opened = seed();
+  const lite = new PGlite({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : opts.loadDataDir ? { loadDataDir: new Blob([opts.loadDataDir]) } : {}),
+    pgliteWasmModule: await compiled,
+    startParams: [...PGlite.defaultStartParams, ...opts.extraStartParams],
+  });
+  await lite.waitReady;
+  return { lite, opened };
+}
+
+const opening = open();
+opening.then(
+  ({ opened }) => port.postMessage({ id: 0, result: opened } satisfies PGliteResponse),
   (e: unknown) => port.postMessage({ id: 0, error: plain(e) } satisfies PGliteResponse),
 );
 
 port.on('message', (req: PGliteRequest) => {
   const run = async (): Promise<unknown> => {
+    const { lite } = await opening;
     if (req.op === 'query') {
       const r = await lite.query(req.sql, req.params);
       return { rows: r.rows, affectedRows: r.affectedRows, command: (r as { command?: string }).command };
