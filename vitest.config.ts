@@ -4,17 +4,24 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+/** What a test file about the embedded database (or run on it whatever the suite runs on) says of itself. */
+const EMBEDDED_ONLY = 'The PostgreSQL pass leaves this file out';
+
+const testFilesUnder = (dir: string): string[] =>
+  readdirSync(`${root}${dir}`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `${dir}/${f}`);
+
 /**
- * The test files that use a database: every test under test/, and the tests beside the
- * code that import test/helpers/db.js. The PostgreSQL run (ASSETPORT_TEST_DB=postgres)
- * runs only these; the unit tests would only repeat what the PGlite run showed.
+ * The test files that use a database: every test under test/ but those that say they run
+ * on the embedded database only, and the tests beside the code that import
+ * test/helpers/db.js. The PostgreSQL run (ASSETPORT_TEST_DB=postgres) runs only these; the
+ * others would only repeat what the PGlite run showed.
  */
 function databaseTestFiles(): string[] {
-  const beside = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.test.ts'))
-    .map((f) => `src/${f}`)
-    .filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('test/helpers/db.js'));
-  return ['test/**/*.test.ts', ...beside];
+  const under = testFilesUnder('test').filter((f) => !readFileSync(`${root}${f}`, 'utf8').includes(EMBEDDED_ONLY));
+  const beside = testFilesUnder('src').filter((f) => readFileSync(`${root}${f}`, 'utf8').includes('test/helpers/db.js'));
+  return [...under, ...beside];
 }
 
 export default defineConfig({

@@ -2,6 +2,8 @@
  * The data directory and what assetport keeps in it (the embedded database, the generated
  * master key) are owner-only after every start, whoever created them, and so are the files
  * the database creates while it runs.
+ *
+ * The PostgreSQL pass leaves this file out: it is about the embedded database's directory.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

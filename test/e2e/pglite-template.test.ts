@@ -5,6 +5,8 @@
  * that is damaged, is not used and the database is created and migrated as without one; an
  * existing database is never overwritten. Always the embedded database (the template is
  * for it only), whatever the suite runs on.
+ *
+ * The PostgreSQL pass leaves this file out: it runs on the embedded database in both.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,8 @@
  * The README's Quick start and Moving assets, run as written: their shell blocks, in order,
  * with bash (failing on the first failing command) against a real server process on a free
  * port. Only the base URL line is pointed at that port; PW is the admin password.
+ *
+ * The PostgreSQL pass leaves this file out: the README starts the embedded default.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

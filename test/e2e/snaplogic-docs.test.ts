@@ -2,6 +2,8 @@
  * docs/snaplogic.md, run as written: its shell blocks, in order, with bash (failing on the
  * first failing command) against a freshly started server process on a free port. Only the
  * base URL line is pointed at that port; PW is the admin password.
+ *
+ * The PostgreSQL pass leaves this file out: the examples start the embedded default.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
