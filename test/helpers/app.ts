@@ -2,14 +2,15 @@
  * Starts the real HTTP application on a free port over a fresh test database, with a
  * known admin, and gives a small JSON client for it.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { KeyRing } from '../../src/secrets/key-ring.js';
-import { bootstrapAdmin } from '../../src/service/users.js';
+import { newId32 } from '../../src/core/ids.js';
+import { insertUserIfAbsent } from '../../src/store/users.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { Worker, type WorkerHooks } from '../../src/jobs/worker.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
@@ -60,11 +61,22 @@ export async function request<T = Record<string, unknown>>(
   return { status: r.status, headers: r.headers, body: parsed as T, text };
 }
 
+/**
+ * The admin's stored password, hashed with the least work the verifier accepts (scrypt
+ * N = 2^10 rather than 2^15): each start of a test app would otherwise spend two full
+ * hashes (~0.2 s of CPU each) on it. The format is the one hashPassword writes.
+ */
+const CHEAP_ADMIN_HASH = (() => {
+  const salt = randomBytes(16);
+  const key = scryptSync(ADMIN.password, salt, 32, { N: 1 << 10, r: 8, p: 1 });
+  return `scrypt$${1 << 10}$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+})();
+
 export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean; keyring?: KeyRing; database?: TestDatabase; faults?: JobDeps['faults']; hooks?: WorkerHooks; logger?: Logger } = {}): Promise<TestApp> {
   const t = opts.database ?? (await createTestDatabase());
   const config = loadConfig({ ASSETPORT_DATA_DIR: '/nonexistent-test-dir', LOG_LEVEL: 'silent', ASSETPORT_WORKER_POLL_MS: '50', ...env });
   const keyring = opts.keyring ?? KeyRing.fromMasterKeys([randomBytes(32)]);
-  await bootstrapAdmin(t.database.db, ADMIN.user, ADMIN.password);
+  await insertUserIfAbsent(t.database.db, { id: newId32(), name: ADMIN.user, password_hash: CHEAP_ADMIN_HASH, is_admin: true });
   const logger = opts.logger ?? pino({ level: 'silent' });
   const worker = opts.worker
     ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs, ...(opts.hooks ? { hooks: opts.hooks } : {}) })
