@@ -49,8 +49,8 @@ export interface StartOptions {
 }
 
 /** Makes the data directory and what assetport keeps in it owner-only; warns about what it could not change. */
-async function secureDataDir(config: Config, logger: Logger): Promise<void> {
-  const { failed } = await makeOwnerOnly(config.dataDir, [MASTER_KEY_FILE, relative(config.dataDir, config.pgliteDir)]);
+function secureDataDir(config: Config, logger: Logger): void {
+  const { failed } = makeOwnerOnly(config.dataDir, [MASTER_KEY_FILE, relative(config.dataDir, config.pgliteDir)]);
   if (failed.length > 0) {
     logger.warn({ paths: failed.slice(0, 10), count: failed.length }, `could not make ${failed.length} path(s) in the data directory owner-only (0700/0600); check who owns ${config.dataDir}`);
   }
@@ -87,7 +87,7 @@ async function beginOpenAndMigrate(config: Config, logger: Logger, templateDir?:
       if (applied.length) logger.info({ applied, ...(database.seeded.length ? { from_template: database.seeded } : {}) }, 'migrations applied');
       // After the open: the database writes files of its own while it opens (its relation
       // cache files, whether it was new, made from the template, or old), with modes of its own.
-      await secureDataDir(config, logger);
+      secureDataDir(config, logger);
     } catch (e) {
       await database.close().catch(() => undefined);
       throw e;

@@ -34,19 +34,19 @@ describe.skipIf(process.platform === 'win32')('the data directory is owner-only'
     for (const p of ['master.key', 'pgdata/PG_VERSION', 'pgdata/base/5/1259']) chmodSync(join(data, p), 0o666);
     chmodSync(join(data, 'notes.sh'), 0o755);
 
-    const t = await makeOwnerOnly(data, ['master.key', 'pgdata', 'missing']);
+    const t = makeOwnerOnly(data, ['master.key', 'pgdata', 'missing']);
     expect(t.failed).toEqual([]);
     expect(t.changed).toHaveLength(7);
     for (const p of ['', 'pgdata', 'pgdata/base', 'pgdata/base/5']) expect(mode(join(data, p)), p).toBe('700');
     for (const p of ['master.key', 'pgdata/PG_VERSION', 'pgdata/base/5/1259']) expect(mode(join(data, p)), p).toBe('600');
     expect(mode(join(data, 'notes.sh'))).toBe('755');
     expect(mode(join(root, 'outside'))).toBe('644');
-    expect((await makeOwnerOnly(data, ['master.key', 'pgdata'])).changed).toEqual([]);
+    expect((makeOwnerOnly(data, ['master.key', 'pgdata'])).changed).toEqual([]);
   });
 
   it('does nothing for a directory that does not exist', async () => {
     const missing = join(temp(), 'nope');
-    expect(await makeOwnerOnly(missing, ['pgdata'])).toEqual({ changed: [], failed: [] });
+    expect(makeOwnerOnly(missing, ['pgdata'])).toEqual({ changed: [], failed: [] });
     expect(() => statSync(missing)).toThrow();
   });
 

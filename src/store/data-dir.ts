@@ -17,7 +17,7 @@
  * A mode that cannot be changed (a directory owned by someone else, as with some volume
  * mounts) is reported, not fatal: the caller warns.
  */
-import { chmod, lstat, readdir, realpath } from 'node:fs/promises';
+import { chmodSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PRIVATE_DIR_MODE = 0o700;
@@ -36,21 +36,25 @@ interface Tightened {
 
 const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
 
-/** Makes `dir` (when it exists) and each of `entries` (names in it), recursively, owner-only. */
-export async function makeOwnerOnly(dir: string, entries: readonly string[]): Promise<Tightened> {
+/**
+ * Makes `dir` (when it exists) and each of `entries` (names in it), recursively, owner-only.
+ * Synchronous: it runs once, at start, over the thousand-odd files of an embedded database,
+ * where a thread-pool round trip per file took ~0.25 s and blocking calls take milliseconds.
+ */
+export function makeOwnerOnly(dir: string, entries: readonly string[]): Tightened {
   const out: Tightened = { changed: [], failed: [] };
   if (process.platform === 'win32') return out;
   let top: string;
   try {
-    top = await realpath(dir); // the directory itself may be reached through a link
+    top = realpathSync(dir); // the directory itself may be reached through a link
   } catch (e) {
     if (errCode(e) === 'ENOENT') return out;
     throw e;
   }
-  const tighten = async (path: string, recurse: boolean): Promise<void> => {
+  const tighten = (path: string, recurse: boolean): void => {
     let st;
     try {
-      st = await lstat(path);
+      st = lstatSync(path);
     } catch (e) {
       if (errCode(e) === 'ENOENT') return; // not created yet, or gone meanwhile
       throw e;
@@ -59,15 +63,15 @@ export async function makeOwnerOnly(dir: string, entries: readonly string[]): Pr
     const want = st.isDirectory() ? PRIVATE_DIR_MODE : PRIVATE_FILE_MODE;
     if ((st.mode & 0o777) !== want) {
       try {
-        await chmod(path, want);
+        chmodSync(path, want);
         out.changed.push(path);
       } catch (e) {
         out.failed.push({ path, code: errCode(e) });
       }
     }
-    if (recurse && st.isDirectory()) for (const name of await readdir(path)) await tighten(join(path, name), true);
+    if (recurse && st.isDirectory()) for (const name of readdirSync(path)) tighten(join(path, name), true);
   };
-  await tighten(top, false);
-  for (const name of entries) await tighten(join(top, name), true);
+  tighten(top, false);
+  for (const name of entries) tighten(join(top, name), true);
   return out;
 }
