@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as passwords from '../../src/auth/passwords.js';
 import { newId32 } from '../../src/core/ids.js';
-import { authenticatePassword, configurePasswordCache, forgetPasswordsOf } from '../../src/service/password-auth.js';
 import { insertUser, setPasswordHash, setUserLocked } from '../../src/store/users.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -23,6 +22,11 @@ vi.mock('../../src/auth/passwords.js', async (original) => {
 });
 
 const DAN = { name: 'dan', password: 'dan-password-1' };
+
+// Imported afresh, so that it sees the mock above even when another test file of the same
+// worker loaded it before (test files share their modules: vitest.config.ts).
+vi.resetModules();
+const { authenticatePassword, configurePasswordCache, forgetPasswordsOf } = await import('../../src/service/password-auth.js');
 
 describe('authenticatePassword', () => {
   let t: TestDatabase;
