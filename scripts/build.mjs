@@ -26,6 +26,8 @@ mkdirSync(to, { recursive: true });
 for (const f of readdirSync(from).filter((f) => f.endsWith('.sql'))) copyFileSync(join(from, f), join(to, f));
 
 // The web console: static files, named after their content.
+// A production build whatever NODE_ENV the caller runs under (a test run sets it to "test").
+process.env.NODE_ENV = 'production';
 const { build: viteBuild } = await import('vite');
 await viteBuild({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'warn' });
 

@@ -16,7 +16,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors.js';
 import type { RouteIndex } from './route-index.js';
-import { nativeNotFound } from './native/errors.js';
+import { nativeNotFound, renderNativeError } from './native/errors.js';
 
 /** The built console: dist/console, two levels up from src/http and dist/http alike. */
 export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
@@ -30,9 +30,8 @@ function securityHeaders(reply: FastifyReply): void {
   reply.header('content-security-policy', CONSOLE_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
 }
 
-/** A console route (a path whose last segment has no file extension), asked for by GET or HEAD. */
+/** A console route: a path whose last segment has no file extension, outside /console/assets. */
 const isClientRoute = (request: FastifyRequest): boolean => {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = request.url.split('?')[0] ?? '';
   return !/\.[A-Za-z0-9]+$/.test(path.slice(path.lastIndexOf('/') + 1)) && !path.startsWith('/console/assets/');
 };
@@ -53,16 +52,15 @@ export async function registerConsole(app: FastifyInstance, routes: RouteIndex, 
       prefix: '/',
       index: ['index.html'],
       cacheControl: false,
-      setHeaders: (res, path) => {
-        res.setHeader('cache-control', HASHED.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
-        res.setHeader('content-security-policy', CONSOLE_CSP);
-        res.setHeader('x-content-type-options', 'nosniff');
-        res.setHeader('referrer-policy', 'no-referrer');
+      setHeaders: (reply, path) => {
+        securityHeaders(reply);
+        reply.header('cache-control', HASHED.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
     const notFound = nativeNotFound(routes);
     scope.setNotFoundHandler((request, reply) => {
-      if (!isClientRoute(request)) return notFound(request, reply);
+      if (request.method !== 'GET' && request.method !== 'HEAD') return notFound(request, reply);
+      if (!isClientRoute(request)) return renderNativeError(new DomainError('not_found', `The console has no file ${request.url.split('?')[0] ?? ''}.`), request, reply);
       securityHeaders(reply);
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     });

@@ -35,8 +35,10 @@ export function App() {
       .finally(() => setChecking(false));
   }, []);
 
-  // Each page's heading takes the focus, so a screen reader announces where a link led.
+  // Each page's heading takes the focus, so a screen reader announces where a link led
+  // (the sign-in form keeps it on its first field).
   useEffect(() => {
+    if (!who) return;
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, [location, who]);
 

@@ -128,7 +128,9 @@ function PlanTable({ items, caption }: { items: PlanItem[]; caption: string }) {
         <thead>
           <tr>
             <th scope="col">Action</th>
-            <th scope="col">Type</th>
+            <th scope="col" className="hide-narrow">
+              Type
+            </th>
             <th scope="col">Name</th>
             <th scope="col">Status</th>
             <th scope="col">Warnings</th>
@@ -140,11 +142,14 @@ function PlanTable({ items, caption }: { items: PlanItem[]; caption: string }) {
               <td>
                 <ActionBadge action={i.action} />
               </td>
-              <td>
+              <td className="hide-narrow">
                 <span className="type">{i.type}</span>
               </td>
               <th scope="row">
                 {i.name}
+                <span className="type-inline">
+                  <span className="type">{i.type}</span>
+                </span>
                 {i.renamed_from ? <span className="renamed">renamed from {i.renamed_from}</span> : null}
                 {i.failed ? <span className="renamed">{i.failed.reason}</span> : null}
               </th>

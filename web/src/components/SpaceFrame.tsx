@@ -2,6 +2,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api';
+import { consolePath } from '../paths';
 import { KIND_LABEL, spaceLabel, type Space } from '../types';
 import { ErrorBanner, Loading, NavLink } from './ui';
 
@@ -26,7 +27,7 @@ export function SpaceFrame({ spaceId, children }: { spaceId: string; children: (
       <main id="main" className="page">
         <h1 tabIndex={-1}>Space not found</h1>
         <ErrorBanner error={error} />
-        <Link href="~/">Pick a space</Link>
+        <Link href={consolePath('/')}>Pick a space</Link>
       </main>
     );
   if (!space)
@@ -46,7 +47,7 @@ export function SpaceFrame({ spaceId, children }: { spaceId: string; children: (
         <nav aria-label="Breadcrumb" className="crumbs">
           <ol>
             <li>
-              <Link href="~/">{space.org.name}</Link>
+              <Link href={consolePath('/')}>{space.org.name}</Link>
             </li>
             <li aria-current="page">
               <span className="kind">{KIND_LABEL[space.kind]}</span> <strong>{spaceLabel(space)}</strong>
@@ -57,7 +58,7 @@ export function SpaceFrame({ spaceId, children }: { spaceId: string; children: (
           {tab('/assets', 'Assets')}
           {tab('/import', 'Import')}
           {tab('/export', 'Export')}
-          <Link href={`~/jobs?space=${space.space_id}`} className="tab">
+          <Link href={consolePath(`/jobs?space=${space.space_id}`)} className="tab">
             Jobs
           </Link>
         </nav>

@@ -71,6 +71,7 @@ function AssetTable({ assets, open, setOpen }: { assets: Asset[]; open: string |
   return (
     <TableScroll label="Assets">
       <table className="table">
+        <caption className="visually-hidden">Assets</caption>
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api';
+import { consolePath } from '../paths';
 import { ErrorBanner, Loading, PageTitle, TableScroll } from '../components/ui';
 import { typesOfSpace, type Asset, type Space } from '../types';
 import { loadAllAssets } from './Assets';
@@ -40,7 +41,7 @@ export function Export({ space }: { space: Space }) {
     setError(null);
     try {
       const r = await api.startExport(space.space_id, scope === 'all' ? {} : { asset_ids: [...chosen], ...(withDeps ? { with_dependencies: true } : {}) });
-      navigate(`~/jobs/${r.job_id}`);
+      navigate(consolePath(`/jobs/${r.job_id}`));
     } catch (e) {
       setError(e);
       setBusy(false);

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../api';
+import { consolePath } from '../paths';
 import { DropZone } from '../components/DropZone';
 import { PlanView } from '../components/PlanView';
 import { ErrorBanner, Notice, PageTitle } from '../components/ui';
@@ -43,7 +44,7 @@ export function Import({ space }: { space: Space }) {
     setError(null);
     try {
       const r = await api.upload(space.space_id, file, options(), dryRun);
-      if ('job_id' in r) navigate(`~/jobs/${r.job_id}`);
+      if ('job_id' in r) navigate(consolePath(`/jobs/${r.job_id}`));
       else setPlan(r);
     } catch (e) {
       setError(e);
@@ -93,7 +94,7 @@ export function Import({ space }: { space: Space }) {
               <label htmlFor="import-prefix">Name prefix</label>
               <input id="import-prefix" value={prefix} onChange={(e) => changed(setPrefix)(e.target.value)} placeholder="e.g. dev_" aria-describedby="prefix-hint" />
               <p id="prefix-hint" className="hint">
-                Put in front of {space.kind === 'instance' ? 'application and task' : 'every asset'} names.
+                Put in front of the names of {space.kind === 'instance' ? 'applications and tasks' : 'every asset'}.
               </p>
             </div>
             <div className="field checkbox">

@@ -11,7 +11,7 @@ import { PlanView } from '../components/PlanView';
 import { formatBytes } from '../components/DropZone';
 import { ErrorBanner, JobProgress, Loading, Notice, PageTitle, StateBadge, Time, duration } from '../components/ui';
 import { UndoButton } from '../components/UndoButton';
-import { isFinished, type Job, type Plan } from '../types';
+import { isFinished, spaceLabel, type Job, type Plan } from '../types';
 
 function useLiveJob(id: string): { job: Job | null; live: boolean; error: unknown } {
   const [job, setJob] = useState<Job | null>(null);
@@ -44,8 +44,27 @@ function useLiveJob(id: string): { job: Job | null; live: boolean; error: unknow
   return { job, live, error };
 }
 
+const sentence = (state: string): string => state.charAt(0) + state.slice(1).toLowerCase();
+
+/** How the job's space is named to people, once the spaces are read. */
+function useSpaceName(spaceId: string | null): string | null {
+  const [name, setName] = useState<string | null>(null);
+  useEffect(() => {
+    if (!spaceId) return;
+    api
+      .spaces()
+      .then((r) => {
+        const s = r.items.find((x) => x.space_id === spaceId);
+        if (s) setName(`${s.org.name} › ${spaceLabel(s)}`);
+      })
+      .catch(() => undefined);
+  }, [spaceId]);
+  return name;
+}
+
 export function JobPage({ id }: { id: string }) {
   const { job, live, error } = useLiveJob(id);
+  const spaceName = useSpaceName(job?.space_id ?? null);
   if (!job)
     return (
       <main id="main" className="page">
@@ -67,7 +86,7 @@ export function JobPage({ id }: { id: string }) {
         <JobProgress progress={job.progress} label={`Progress of the ${job.kind}`} />
         <p className="live" aria-live="polite" role="status">
           {live ? <span className="live-dot" aria-hidden="true" /> : null}
-          {live ? `Live: ${job.state.toLowerCase()}, ${pct} %` : `${job.state.toLowerCase()}${job.finished_at ? ` after ${duration(job.started_at ?? job.created_at, job.finished_at)}` : ''}`}
+          {live ? `Live: ${job.state.toLowerCase()}, ${pct} %` : `${sentence(job.state)}${job.finished_at ? ` after ${duration(job.started_at ?? job.created_at, job.finished_at)}` : ''}`}
         </p>
         <dl className="facts">
           <div>
@@ -90,7 +109,7 @@ export function JobPage({ id }: { id: string }) {
           </div>
           <div>
             <dt>Space</dt>
-            <dd>{job.space_id ? <Link href={`/spaces/${job.space_id}/assets`}>assets of the space</Link> : <span className="muted">deleted</span>}</dd>
+            <dd>{job.space_id ? <Link href={`/spaces/${job.space_id}/assets`}>{spaceName ?? 'open the space'}</Link> : <span className="muted">deleted</span>}</dd>
           </div>
         </dl>
       </section>

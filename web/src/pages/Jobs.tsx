@@ -124,6 +124,7 @@ function JobTable({ items, spaces }: { items: JobListItem[]; spaces: Map<string,
   return (
     <TableScroll label="Jobs">
       <table className="table jobs-table">
+        <caption className="visually-hidden">Jobs</caption>
         <thead>
           <tr>
             <th scope="col">Job</th>

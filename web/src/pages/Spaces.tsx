@@ -89,12 +89,14 @@ function SpaceTable({ spaces }: { spaces: Space[] }) {
               </th>
               <td>{KIND_LABEL[s.kind]}</td>
               <td className="row-actions">
+                <span>
                 <Link href={`/spaces/${s.space_id}/import`} aria-label={`Import into ${spaceLabel(s)}`}>
                   Import
                 </Link>
                 <Link href={`/spaces/${s.space_id}/export`} aria-label={`Export from ${spaceLabel(s)}`}>
                   Export
                 </Link>
+                </span>
               </td>
             </tr>
           ))}
