@@ -19,7 +19,7 @@ import type { RouteIndex } from './route-index.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 
 /** The built console: dist/console, two levels up from src/http and dist/http alike. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
+const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
 
 const CONSOLE_CSP =
   "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'";

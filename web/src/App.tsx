@@ -1,8 +1,7 @@
 /** The console's frame: sign-in, then the header, the space bar and the pages. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { api, setUnauthenticatedHandler, storedToken, storeToken } from './api';
-import { SessionContext, type Session } from './session';
 import { SignIn } from './pages/SignIn';
 import { Spaces } from './pages/Spaces';
 import { Assets } from './pages/Assets';
@@ -42,12 +41,10 @@ export function App() {
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, [location, who]);
 
-  const session = useMemo<Session | null>(() => (who ? { ...who, signOut } : null), [who, signOut]);
-
   if (checking) return <Loading what="the console" />;
-  if (!session) return <SignIn onSignedIn={(w) => setWho(w)} />;
+  if (!who) return <SignIn onSignedIn={(w) => setWho(w)} />;
   return (
-    <SessionContext.Provider value={session}>
+    <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -63,8 +60,8 @@ export function App() {
           <NavLink href="/jobs">Jobs</NavLink>
         </nav>
         <div className="whoami">
-          <span className="muted" aria-label={`Signed in as ${session.user}`}>
-            {session.user}
+          <span className="muted" aria-label={`Signed in as ${who.user}`}>
+            {who.user}
           </span>
           <button type="button" className="button ghost small" onClick={signOut}>
             Sign out
@@ -110,6 +107,6 @@ export function App() {
           </main>
         </Route>
       </Switch>
-    </SessionContext.Provider>
+    </>
   );
 }

@@ -6,7 +6,7 @@ import type { AssetPage, ExportRequest, ImportOptions, Job, JobPage, Org, Plan, 
 
 const TOKEN_KEY = 'assetport.token';
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,

@@ -129,8 +129,8 @@ export interface ExportRequest {
   with_dependencies?: boolean;
 }
 
-export const ROMA_TYPES = ['application', 'datasource', 'api', 'function', 'topic', 'product', 'task'];
-export const SNAPLOGIC_TYPES = ['Account', 'File', 'Pipeline', 'Task', 'Policy', 'Flow', 'Expression'];
+const ROMA_TYPES = ['application', 'datasource', 'api', 'function', 'topic', 'product', 'task'];
+const SNAPLOGIC_TYPES = ['Account', 'File', 'Pipeline', 'Task', 'Policy', 'Flow', 'Expression'];
 export const typesOfSpace = (s: Space): string[] => (s.kind === 'instance' ? ROMA_TYPES : SNAPLOGIC_TYPES);
 
 export const isFinished = (s: JobState): boolean => s === 'SUCCEEDED' || s === 'FAILED' || s === 'CANCELLED';

@@ -9,11 +9,11 @@ import { Badge, TableScroll } from './ui';
 const ACTIONS: Action[] = ['create', 'update', 'unchanged', 'keep', 'skip', 'conflict'];
 const ACTION_TONE: Record<Action, string> = { create: 'success', update: 'info', unchanged: 'neutral', keep: 'neutral', skip: 'warning', conflict: 'danger' };
 
-export function ActionBadge({ action }: { action: Action }) {
+function ActionBadge({ action }: { action: Action }) {
   return <Badge tone={ACTION_TONE[action]}>{action}</Badge>;
 }
 
-export function PlanSummary({ plan }: { plan: Plan }) {
+function PlanSummary({ plan }: { plan: Plan }) {
   return (
     <ul className="summary" aria-label="Summary">
       {ACTIONS.map((a) => (
@@ -30,7 +30,7 @@ export function PlanSummary({ plan }: { plan: Plan }) {
   );
 }
 
-export function WarningList({ warnings }: { warnings: Warning[] }) {
+function WarningList({ warnings }: { warnings: Warning[] }) {
   if (warnings.length === 0) return <span className="muted">—</span>;
   return (
     <ul className="warnings">

@@ -9,7 +9,7 @@ const STATES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 const KINDS = ['import', 'export', 'undo', 'delete', 'migrate'];
 
 /** A job's few numbers, in words. */
-export function summaryText(j: { kind: string; summary: Record<string, number> | null }): string {
+function summaryText(j: { kind: string; summary: Record<string, number> | null }): string {
   const s = j.summary;
   if (!s) return '';
   if (j.kind === 'export') return `${s.asset_count ?? 0} assets`;
