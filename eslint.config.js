@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,6 +14,13 @@ export default tseslint.config(
       // Refusing control characters in names and archive entries is deliberate, in many places.
       'no-control-regex': 'off',
     },
+  },
+  {
+    // The web console (browser code, React).
+    files: ['web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', localStorage: 'readonly' } },
   },
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'web/**/*.js'],

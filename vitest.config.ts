@@ -26,7 +26,7 @@ function databaseTestFiles(): string[] {
 
 export default defineConfig({
   test: {
-    include: process.env.ASSETPORT_TEST_DB === 'postgres' ? databaseTestFiles() : ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: process.env.ASSETPORT_TEST_DB === 'postgres' ? databaseTestFiles() : ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Ceilings for a busy machine (other runs beside this one): a test that waits for
     // something waits for the thing itself; these only stop what really hangs.

@@ -2,8 +2,10 @@
 /**
  * Builds dist/ from a clean slate: compiles src/ with tsconfig.build.json, copies the
  * SQL migrations beside the compiled migrator (dist/store/migrations), where it reads them,
- * and makes the pre-migrated embedded database a first start begins from
- * (dist/store/pgdata-template.*, see src/store/pglite-template.ts).
+ * builds the web console (web/ → dist/console, with Vite; served at /console), and makes
+ * the pre-migrated embedded database a first start begins from
+ * (dist/store/pgdata-template.*, see src/store/pglite-template.ts), last: test/helpers/build.ts
+ * takes its description for the time of the whole build.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -22,6 +24,12 @@ const from = join(root, 'src/store/migrations');
 const to = join(dist, 'store/migrations');
 mkdirSync(to, { recursive: true });
 for (const f of readdirSync(from).filter((f) => f.endsWith('.sql'))) copyFileSync(join(from, f), join(to, f));
+
+// The web console: static files, named after their content.
+// A production build whatever NODE_ENV the caller runs under (a test run sets it to "test").
+process.env.NODE_ENV = 'production';
+const { build: viteBuild } = await import('vite');
+await viteBuild({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'warn' });
 
 // A new PGlite database with every migration applied, dumped as a gzipped tarball.
 const { PGlite } = await import('@electric-sql/pglite');

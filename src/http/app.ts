@@ -2,7 +2,7 @@
  * The HTTP application: the front doors over one set of services — the native /api/v1
  * door, the ROMA asset API door (/v2, with its IAM-style token service /v3/auth/tokens) and
  * the SnapLogic door (/api/1/rest/public and /api/2/{org_id}/rest) —
- * plus operations endpoints. Each door is a plugin with its own
+ * plus operations endpoints and the web console's static files (/console). Each door is a plugin with its own
  * authentication, error catalogue and error and not-found handlers; anything outside them
  * (operations endpoints, unknown paths) speaks problem+json.
  */
@@ -23,6 +23,7 @@ import { renderSnapLogicError } from './snaplogic/errors.js';
 import { nativeNotFound, renderNativeError } from './native/errors.js';
 import { RouteIndex } from './route-index.js';
 import { registerApiReference } from './native/openapi.js';
+import { registerConsole } from './console.js';
 import { closePromptly } from './shutdown.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { nativeClientError } from './native/errors.js';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerOpsRoutes(app, deps.database, metrics, deps.started);
   await registerApiReference(app);
+  await registerConsole(app, routes);
   await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });
   await app.register(async (door) => romaDoor(door, { ...deps, routes }), { prefix: '/v2' });
   await app.register(async (door) => iamRoutes(door, deps));

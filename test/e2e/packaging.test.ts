@@ -37,11 +37,14 @@ function dataEnv(): Record<string, string> {
 }
 
 describe('the installed package', () => {
-  it('holds the compiled code, every SQL migration and the pre-migrated embedded database', () => {
+  it('holds the compiled code, every SQL migration, the pre-migrated embedded database and the built console', () => {
     expect(readdirSync(join(installed, 'dist/store/migrations'))).toEqual(readdirSync('src/store/migrations').filter((f) => f.endsWith('.sql')));
     expect(readdirSync(join(installed, 'dist/package'))).toContain('package-worker.js');
     // The embedded database's thread, and the pre-migrated database a first start begins from.
     expect(readdirSync(join(installed, 'dist/store'))).toEqual(expect.arrayContaining(['pglite-worker.js', 'pgdata-template.tar.gz', 'pgdata-template.json']));
+    // The web console, built (and none of the front-end packages it was built from).
+    expect(readdirSync(join(installed, 'dist/console'))).toEqual(expect.arrayContaining(['index.html', 'assets']));
+    expect(readdirSync(join(installed, '..'))).not.toContain('react');
   });
 
   it.each(['--version', '-V'])('prints the version of the package with `assetport %s`', async (flag) => {
@@ -57,7 +60,7 @@ describe('the installed package', () => {
     expect(logged).toEqual([loadMigrations().map((m) => m.version)]);
   }, 300_000);
 
-  it('serves that database with `assetport serve`: healthy, ready with every migration applied, and answering the API', async () => {
+  it('serves that database with `assetport serve`: healthy, ready with every migration applied, answering the API and serving the console', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const c = runNode([bin, 'serve'], { ...dataEnv(), PORT: String(port) }, join(work, 'app'));
@@ -70,6 +73,14 @@ describe('the installed package', () => {
       expect(ready.body).toMatchObject({ status: 'ready', checks: { database: 'ok', migrations: 'ok' }, database: pg ? 'postgres' : 'pglite' });
       const basic = { user: 'admin', password: 'install-check-pw' };
       expect((await request(url, 'POST', '/api/v1/orgs', { basic, json: { name: 'installed' } })).status).toBe(201);
+      // The web console ships built: its page and the script it loads.
+      const page = await fetch(`${url}/console/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const js = await fetch(`${url}${script!}`);
+      expect([js.status, js.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
     } finally {
       c.proc.kill('SIGTERM');
     }

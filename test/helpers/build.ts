@@ -4,7 +4,7 @@
  * (bin/assetport.js), and a new embedded database starts from the template the build made.
  *
  * Up to date: dist's last file (the template's description, written last) is newer than
- * every source the build reads. Two runs at once build it once: the build holds a lock
+ * every source the build reads (src/, and web/ for the console). Two runs at once build it once: the build holds a lock
  * file, and a run that waited for it looks again before building.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,7 @@ function newestSource(): number {
     }
   };
   walk(join(ROOT, 'src'));
+  walk(join(ROOT, 'web'));
   for (const f of ['scripts/build.mjs', 'tsconfig.build.json', 'package.json']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
   return newest;
 }
