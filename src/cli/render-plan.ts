@@ -121,6 +121,7 @@ export function renderPlan(r: ImportReport, opts: RenderOptions): string {
     out.push('', c.bold(c.red(`Problems (${r.problems.length}) — nothing ${r.dry_run ? 'would be' : 'was'} written:`)));
     for (const p of r.problems) out.push(`  ${c.red(p.code)}: ${p.message}`);
   }
+  if (r.ok && !hasChanges(r)) out.push('', r.dry_run ? 'No changes: the space already matches the package (under these policies).' : 'Nothing was changed.');
   out.push('', summaryLine(r, c));
   return out.join('\n');
 }
