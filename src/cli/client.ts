@@ -32,7 +32,7 @@ const queryString = (q: Query = {}): string => {
 };
 
 /** A problem+json answer (or anything else that is not a success) as a CliError. */
-export async function problemError(res: Response): Promise<CliError> {
+async function problemError(res: Response): Promise<CliError> {
   const text = await res.text().catch(() => '');
   try {
     const p = JSON.parse(text) as Record<string, unknown>;

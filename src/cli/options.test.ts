@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, importQuery, intOption, policyQuery, readAccountsFile, splitList } from './options.js';
+import { collect, importQuery, intOption, policyQuery, readAccountsFile, requireFile, splitList } from './options.js';
 import { CliError } from './output.js';
 
 const codeOf = (f: () => unknown): string | undefined => {
@@ -67,5 +67,13 @@ describe('option parsing', () => {
     expect(intOption('--limit', undefined, 1, 500)).toBeUndefined();
     expect(codeOf(() => intOption('--limit', '0', 1, 500))).toBe('usage/2');
     expect(codeOf(() => intOption('--limit', '2.5', 1, 500))).toBe('usage/2');
+  });
+});
+
+describe('files the commands read', () => {
+  it('must exist and be files', () => {
+    expect(requireFile('package.json')).toBe('package.json');
+    expect(codeOf(() => requireFile('no-such-file.zip'))).toBe('file_unreadable/1');
+    expect(codeOf(() => requireFile('src'))).toBe('file_unreadable/1');
   });
 });

@@ -1,5 +1,5 @@
 /** Option values of the client commands as the native API takes them (pure). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { CliError, usageError } from './output.js';
 
 /** Collects a repeatable option (`--policy A=x --policy B=y`). */
@@ -76,4 +76,16 @@ export function intOption(name: string, value: string | undefined, min: number, 
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw usageError(`${name}: must be a whole number from ${min} to ${max}`);
   return n;
+}
+
+/** A file the command reads: it must exist and be a regular file. */
+export function requireFile(path: string): string {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (e) {
+    throw new CliError('file_unreadable', `can't read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!isFile) throw new CliError('file_unreadable', `${path} is not a file`);
+  return path;
 }

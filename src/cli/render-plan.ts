@@ -89,7 +89,7 @@ export function hasChanges(r: ImportReport): boolean {
   return r.summary.create > 0 || r.summary.update > 0 || r.account_updates.length > 0 || Boolean(r.created_space);
 }
 
-export function summaryLine(r: ImportReport, c: Colors): string {
+function summaryLine(r: ImportReport, c: Colors): string {
   const s = r.summary;
   const done = !r.dry_run && r.ok;
   const parts = done

@@ -18,7 +18,7 @@ export interface SpaceInfo {
 }
 
 /** The space's path without its org: `instance`, `api/version`, `project_space/project`. */
-export function localPath(s: SpaceInfo): string {
+function localPath(s: SpaceInfo): string {
   if (s.kind === 'api_version') return `${s.api ?? ''}/${s.name}`;
   if (s.kind === 'project') return `${s.project_space ?? ''}/${s.name}`;
   return s.name;

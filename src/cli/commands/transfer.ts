@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Api, UploadPart } from '../client.js';
-import { collect, importQuery, readAccountsFile, splitList, type ImportFlags } from '../options.js';
+import { collect, importQuery, readAccountsFile, requireFile, splitList, type ImportFlags } from '../options.js';
 import { CliError, usageError, type Output } from '../output.js';
 import { createProgress } from '../progress.js';
 import { planExitCode, renderPlan, type ImportReport } from '../render-plan.js';
@@ -69,7 +69,7 @@ async function exportAction(out: Output, opts: ExportOptions, args: string[]): P
 /** The upload of an import or a plan: the package, and the account overrides when given. */
 function uploadParts(pkg: string, opts: ImportOptions): UploadPart[] {
   const accounts = readAccountsFile(opts.accounts);
-  return [...(accounts !== undefined ? [{ name: 'accounts', json: accounts }] : []), { name: 'package', file: pkg }];
+  return [...(accounts !== undefined ? [{ name: 'accounts', json: accounts }] : []), { name: 'package', file: requireFile(pkg) }];
 }
 
 async function planAction(out: Output, opts: ImportOptions, args: string[]): Promise<number> {
