@@ -9,6 +9,7 @@ import { isArchiveError } from '../package/archive-errors.js';
 import { openArchive } from '../package/archive-reader.js';
 import { isPackageError } from '../package/package-errors.js';
 import { readPackage, type PackageIndex } from '../package/package-reader.js';
+import { setPackageThreads } from '../package/thread-pool.js';
 import type { DiffAsset } from './diff.js';
 import { CliError } from './output.js';
 
@@ -20,6 +21,8 @@ export interface PackageReason {
 
 /** Files up to this size are read whole, as the server does. */
 const IN_MEMORY_BYTES = 32 * 1024 * 1024;
+/** Below this size a package is checked on the calling thread: starting worker threads would cost more than they save. */
+const THREADED_BYTES = 4 * 1024 * 1024;
 
 /** The reader's error as the server reports it: `invalid_package` with every reason. */
 function packageProblem(file: string, e: unknown): CliError | undefined {
@@ -39,6 +42,7 @@ export async function readPackageFile(file: string): Promise<PackageIndex> {
   } catch (e) {
     throw new CliError('file_unreadable', `can't read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (size < THREADED_BYTES) setPackageThreads(0);
   try {
     const reader = await openArchive(size <= IN_MEMORY_BYTES ? { buffer: await readFile(file) } : { path: file });
     try {

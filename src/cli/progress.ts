@@ -11,7 +11,7 @@ export interface Progress {
   stop(): void;
 }
 
-const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+const size = (n: number): string => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1024 * 1024)).toFixed(1)} MiB`);
 
 export function createProgress(enabled: boolean): Progress {
   if (!enabled || process.stderr.isTTY !== true) return { phase: () => undefined, update: () => undefined, stop: () => undefined };
@@ -38,7 +38,7 @@ export function createProgress(enabled: boolean): Progress {
       bar.start(total, 0, { amount: '', detail: '' });
     },
     update(value, detail) {
-      bar?.update(value, { amount: unit === 'bytes' ? `${mib(value)} / ${mib(bar.getTotal())}` : '', detail: detail ? `  ${detail}` : '' });
+      bar?.update(value, { amount: unit === 'bytes' ? `${size(value)} / ${size(bar.getTotal())}` : '', detail: detail ? `  ${detail}` : '' });
     },
     stop,
   };
