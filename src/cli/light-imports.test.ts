@@ -23,7 +23,7 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
       else if (!spec!.startsWith('node:')) packages.add(spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!);
     }
   };
-  visit(join(src, 'cli/main.ts'));
+  visit(entry);
   return { files, packages };
 }
 
