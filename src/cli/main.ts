@@ -1,40 +1,18 @@
-/** The `assetport` command. */
+/**
+ * The `assetport` command. The service commands (`serve`, `worker`, `migrate`, `admin`)
+ * load the server's modules when they run; the client commands (`login`, `export`, `plan`,
+ * `import`, `jobs`, …, see docs/cli.md) talk to a server over the native API and never
+ * load them, so they start fast.
+ */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { MasterKeyError } from '../secrets/master-key.js';
-import { createLogger } from '../logger.js';
-import { openAndMigrate, startProcess } from '../server.js';
-import { resetPasswordCommand, UsageError } from './reset-password.js';
+import { browseCommands } from './commands/browse.js';
+import { jobCommands } from './commands/jobs.js';
+import { offlineCommands } from './commands/offline.js';
+import { sessionCommands } from './commands/session.js';
+import { transferCommands } from './commands/transfer.js';
 
-/** Configuration mistakes and bad usage: one line naming the variable or the problem, exit code 2. */
-function fail(e: unknown): never {
-  process.stderr.write(`assetport: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(e instanceof ConfigError || e instanceof MasterKeyError || e instanceof UsageError ? 2 : 1);
-}
-
-async function run(mode: { http: boolean; worker: boolean }): Promise<void> {
-  const config = loadConfig();
-  const proc = await startProcess(config, mode);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      proc.logger.warn({ signal: sig }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    proc.logger.info({ signal: sig }, 'shutting down');
-    proc.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        proc.logger.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
+const serverCommands = () => import('./server-commands.js');
 
 /** The package's version, from its package.json (two levels up from src/cli and from dist/cli alike). */
 function packageVersion(): string {
@@ -45,7 +23,11 @@ function packageVersion(): string {
 const program = new Command('assetport')
   .description('Moves integration assets between environments as ZIP packages.')
   .version(packageVersion())
-  .showHelpAfterError()
+  .configureOutput({
+    // A usage error is one line, like every other error: `assetport: usage: …`.
+    outputError: (text, write) => write(`assetport: usage: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`),
+  })
+  .addHelpText('after', '\nEvery client command takes --json and --help (with examples). The server and token come\nfrom `assetport login`, or from ASSETPORT_SERVER and ASSETPORT_TOKEN. See docs/cli.md.\n')
   // Usage errors (unknown command or option, missing argument) exit 2, like configuration errors; help exits 0.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -53,25 +35,25 @@ program
   .command('serve')
   .description('run the HTTP service and an in-process worker')
   .option('--no-worker', 'run the HTTP service only (jobs are run by `assetport worker` processes)')
-  .action((opts: { worker: boolean }) => run({ http: true, worker: opts.worker }).catch(fail));
+  .action(async (opts: { worker: boolean }) => {
+    const s = await serverCommands();
+    await s.runService({ http: true, worker: opts.worker }).catch(s.failServer);
+  });
 
 program
   .command('worker')
   .description('run a worker only: claim and run jobs from the shared database')
-  .action(() => run({ http: false, worker: true }).catch(fail));
+  .action(async () => {
+    const s = await serverCommands();
+    await s.runService({ http: false, worker: true }).catch(s.failServer);
+  });
 
 program
   .command('migrate')
   .description('apply database migrations and exit')
   .action(async () => {
-    try {
-      const config = loadConfig();
-      const logger = createLogger(config.logLevel);
-      const database = await openAndMigrate(config, logger);
-      await database.close();
-    } catch (e) {
-      fail(e);
-    }
+    const s = await serverCommands();
+    await s.migrateCommand().catch(s.failServer);
   });
 
 const admin = program.command('admin').description('administer the deployment from its host, straight in its database (no server needed)');
@@ -83,12 +65,22 @@ admin
   )
   .option('--user <name>', 'the user whose password to set (default: ASSETPORT_ADMIN_USER, else admin)')
   .action(async (opts: { user?: string }) => {
+    const s = await serverCommands();
     try {
-      process.stdout.write(`${await resetPasswordCommand(loadConfig(), opts)}\n`);
+      process.stdout.write(`${await s.resetPassword(opts)}\n`);
       process.exit(0);
     } catch (e) {
-      fail(e);
+      s.failServer(e);
     }
   });
 
-program.parseAsync(process.argv).catch(fail);
+sessionCommands(program);
+transferCommands(program);
+jobCommands(program);
+browseCommands(program);
+offlineCommands(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`assetport: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,14 +1,17 @@
 /**
- * The README's Quick start and Moving assets, run as written: their shell blocks, in order,
- * with bash (failing on the first failing command) against a real server process on a free
- * port. Only the base URL line is pointed at that port; PW is the admin password.
+ * The README's Quick start, Moving assets and Promote with the CLI, run as written: their
+ * shell blocks, in order, with bash (failing on the first failing command) against a real
+ * server process on a free port. Only the base URL line is pointed at that port; PW is the
+ * admin password; `assetport` on the PATH is this checkout's, and its config directory a
+ * temporary one.
  *
  * The PostgreSQL pass leaves this file out: the README starts the embedded default.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/app.js';
 import { freePort, runCli, waitHealthy, type Child } from '../helpers/process.js';
@@ -43,8 +46,8 @@ afterAll(async () => {
 describe("the README's quick start", () => {
   it('runs as written: every command succeeds and the import SUCCEEDED', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const blocks = [...shellBlocks(readme, 'Quick start'), ...shellBlocks(readme, 'Moving assets')];
-    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    const blocks = [...shellBlocks(readme, 'Quick start'), ...shellBlocks(readme, 'Moving assets'), ...shellBlocks(readme, 'Promote with the CLI')];
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
     const script = blocks.join('\n');
     expect(script.split('\n').filter((l) => l === BASE_LINE)).toHaveLength(1);
     expect(script).not.toContain('sleep 1\n');
@@ -60,8 +63,15 @@ describe("the README's quick start", () => {
     await waitHealthy(base, 240_000, server);
 
     const run = `${script.replace(BASE_LINE, `BASE=${base}`)}\necho "README_IMPORT_JOB=$IMPORT"\n`;
+    // `assetport` on the PATH: this checkout's command (what `npm link` gives).
+    const bin = join(work, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'assetport'), `#!/bin/sh\nexec "${process.execPath}" "${fileURLToPath(new URL('../../bin/assetport.js', import.meta.url))}" "$@"\n`);
+    chmodSync(join(bin, 'assetport'), 0o755);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASSETPORT_')));
+    const shellEnv = { ...clean, PW: password, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, ASSETPORT_CONFIG_DIR: join(work, 'config') };
     const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const sh = spawn('bash', ['-e', '-o', 'pipefail', '-c', run], { cwd: work, env: { ...process.env, PW: password }, stdio: 'pipe' });
+      const sh = spawn('bash', ['-e', '-o', 'pipefail', '-c', run], { cwd: work, env: shellEnv, stdio: 'pipe' });
       let out = '';
       sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
       sh.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -76,5 +86,9 @@ describe("the README's quick start", () => {
     // What the README printed along the way.
     expect(result.out).toContain('"orders_db"');
     expect(result.out).toContain('"state": "SUCCEEDED"');
+    // What the CLI printed: the plan, the import, the undo.
+    expect(result.out).toMatch(/^\+\s+create\s+datasource\s+orders_db$/m);
+    expect(result.out).toContain('Imported: 1 created, 0 updated, 0 unchanged, 0 kept, 0 skipped.');
+    expect(result.out).toMatch(/^Job [0-9a-f]{32}\s+undo\s+SUCCEEDED\s+100%$/m);
   }, 420_000);
 });

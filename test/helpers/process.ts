@@ -52,3 +52,19 @@ export async function waitHealthy(url: string, ms: number, child?: Child, path =
   }
   throw new Error(`not ready within ${ms} ms${child ? `:\n${child.output()}` : ''}`);
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `assetport` to its end, with its standard output and standard error apart. */
+export function cliRun(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const c = runCli(args, env);
+  let stdout = '';
+  let stderr = '';
+  c.proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  c.proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return c.exited.then((code) => ({ code, stdout, stderr }));
+}
