@@ -5,7 +5,7 @@ import { newId32 } from '../core/ids.js';
 import { checkUserName } from '../core/names.js';
 import type { DB, Perms } from '../store/schema.js';
 import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, setPasswordHash } from '../store/users.js';
-import { deleteExpiredTokens, deleteTokensOfUser, insertToken, tokenScope } from '../store/tokens.js';
+import { deleteExpiredTokens, deleteToken, deleteTokensOfUser, insertToken, tokenScope } from '../store/tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword } from '../auth/passwords.js';
@@ -40,6 +40,16 @@ export async function issueToken(db: Kysely<DB>, user: unknown, password: unknow
   await deleteExpiredTokens(db, new Date());
   await insertToken(db, { token_hash: hashToken(token), user_id: p.userId, expires_at: expires });
   return { token, expires_at: expires.toISOString() };
+}
+
+/**
+ * Revokes the Bearer token a call was made with (`DELETE /api/v1/tokens/current`, the CLI's
+ * logout). Basic credentials have no token to revoke.
+ */
+export async function revokeCallerToken(db: Kysely<DB>, authorization: string | undefined): Promise<void> {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!m) throw new DomainError('invalid_request', 'Only a Bearer token can be revoked; this call was made with other credentials.');
+  await deleteToken(db, hashToken(m[1]!));
 }
 
 export interface OrgRoleInput { org: string; role: 'admin' | 'member' }

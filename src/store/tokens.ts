@@ -16,3 +16,9 @@ export async function deleteTokensOfUser(db: Kysely<DB>, userId: string): Promis
   const r = await db.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Revokes one token (by its hash); returns whether there was one. */
+export async function deleteToken(db: Kysely<DB>, tokenHash: string): Promise<boolean> {
+  const r = await db.deleteFrom('tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

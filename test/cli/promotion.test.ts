@@ -5,7 +5,7 @@
  * import --wait, jobs list and show, undo, a refused import, logout — and errors, each
  * one line with its code.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,16 +226,25 @@ describe('the assetport CLI against a server', () => {
     expect(help.stdout).toContain('Examples:\n  $ assetport import dev.zip --to acme/prod --wait');
   });
 
-  it('ASSETPORT_SERVER and ASSETPORT_TOKEN work without a login; logout forgets the saved one', async () => {
+  it('ASSETPORT_SERVER and ASSETPORT_TOKEN work without a login; logout revokes the saved token and forgets it', async () => {
     const token = (await request<{ token: string }>(url, 'POST', '/api/v1/tokens', { json: { user: 'admin', password: PASSWORD } })).body.token;
     const ci = await cliRun(['spaces', '--json'], { ASSETPORT_CONFIG_DIR: join(work, 'none'), ASSETPORT_SERVER: url, ASSETPORT_TOKEN: token });
     expect(ci.code, ci.stderr).toBe(0);
     expect((JSON.parse(ci.stdout) as { items: unknown[] }).items).toHaveLength(2);
 
+    const saved = (JSON.parse(readFileSync(join(config, 'credentials.json'), 'utf8')) as { token: string }).token;
+    expect((await request(url, 'GET', '/api/v1/whoami', { token: saved })).status).toBe(200);
     const out = await cli(['logout']);
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain(`Logged out of ${url}`);
+    expect(out.stdout).toContain(`Logged out of ${url}: revoked the token there`);
     expect(existsSync(join(config, 'credentials.json'))).toBe(false);
     expectOneLineError(await cli(['jobs']), 'not_logged_in');
+    // Revoked on the server: a copy of it no longer works; the other token still does.
+    expect((await request(url, 'GET', '/api/v1/whoami', { token: saved })).status).toBe(401);
+    expect((await request(url, 'GET', '/api/v1/whoami', { token })).status).toBe(200);
+    // Basic credentials have no token to revoke.
+    const basic = await request(url, 'DELETE', '/api/v1/tokens/current', { basic: { user: 'admin', password: PASSWORD } });
+    expect(basic.status).toBe(400);
+    expect(basic.body).toMatchObject({ code: 'invalid_request' });
   });
 });

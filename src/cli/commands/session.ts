@@ -39,13 +39,25 @@ export function sessionCommands(program: Command): void {
       }),
     );
 
-  clientCommand(program, 'logout', 'forget the saved token (the server keeps it valid until it expires)', ['assetport logout'])
+  clientCommand(program, 'logout', 'revoke the saved token on its server and forget it here', ['assetport logout'])
     .action(
       runAction(async (out) => {
         const saved = loadCredentials();
+        // Revoked first, so that a copy of the token is useless too; a server that can't be
+        // reached (or a token already expired) does not keep the local copy.
+        let revoked = false;
+        if (saved) {
+          try {
+            await new Api(saved.server, saved.token).send('DELETE', '/tokens/current');
+            revoked = true;
+          } catch {
+            revoked = false;
+          }
+        }
         const removed = removeCredentials();
-        if (out.json) out.data({ logged_out: removed, server: saved?.server ?? null, path: credentialsPath() });
-        else out.line(removed ? `Logged out of ${saved?.server ?? 'the server'}: removed ${credentialsPath()}.` : 'Not logged in: nothing to remove.');
+        if (out.json) out.data({ logged_out: removed, revoked, server: saved?.server ?? null, path: credentialsPath() });
+        else if (!removed) out.line('Not logged in: nothing to remove.');
+        else out.line(`Logged out of ${saved?.server ?? 'the server'}: ${revoked ? 'revoked the token there and ' : 'could not revoke the token there (it stays valid until it expires); '}removed ${credentialsPath()}.`);
       }),
     );
 }

@@ -17,6 +17,7 @@ const job = 'the job: `{id, kind, state, progress, space_id, attempts, created_a
 
 export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/tokens': { summary: 'Get a token for a user name and password', tag: 'tokens', ok: [201, '`{token, expires_at}`'], description: 'The only call that needs no credentials.' },
+  'DELETE /api/v1/tokens/current': { summary: 'Revoke the Bearer token of this call (log out)', tag: 'tokens', ok: [204, 'no body'] },
   'GET /api/v1/whoami': { summary: 'Who the credentials belong to', tag: 'tokens', ok: [200, '`{user, id, admin}`'] },
 
   'POST /api/v1/orgs': { summary: 'Create an org (deployment admin)', tag: 'orgs', ok: [201, 'the org: `{id, name, created_at}`'] },

@@ -72,6 +72,11 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
     return reply.code(201).send(await users.issueToken(db, b.user, b.password, config.tokenTtlSeconds));
   });
 
+  app.delete('/tokens/current', { schema: S.none }, async (r, reply) => {
+    await users.revokeCallerToken(db, r.headers.authorization);
+    return reply.code(204).send();
+  });
+
   app.get('/whoami', { schema: S.none }, async (r) => ({ user: r.principal!.name, id: r.principal!.userId, admin: r.principal!.isAdmin }));
 
   orgRoutes(app, ctx);
