@@ -243,6 +243,13 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('the web console in headless Chromi
     const kinds = await page.getByRole('table', { name: 'Jobs' }).getByRole('rowheader').allTextContents();
     expect(kinds.map((k) => k.replace(/[0-9a-f]{8}$/, ''))).toEqual(['export', 'undo', 'import', 'export']);
     await shot(page, 'jobs');
+
+    // Signing out revokes the session's token on the server, then shows the sign-in form.
+    const sessionToken = (await page.evaluate("sessionStorage.getItem('assetport.token')")) as string;
+    expect((await request(url, 'GET', '/api/v1/whoami', { token: sessionToken })).status).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').waitFor({ timeout: WAIT_MS });
+    expect((await request(url, 'GET', '/api/v1/whoami', { token: sessionToken })).status).toBe(401);
     await page.close();
   });
 

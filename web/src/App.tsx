@@ -24,6 +24,13 @@ export function App() {
     setWho(null);
   }, []);
   useEffect(() => setUnauthenticatedHandler(signOut), [signOut]);
+  // Signing out revokes the token on the server too (so a copy of it stops working), then forgets it.
+  const revokeAndSignOut = useCallback(() => {
+    api
+      .revokeToken()
+      .catch(() => undefined)
+      .finally(signOut);
+  }, [signOut]);
 
   useEffect(() => {
     if (!storedToken()) return;
@@ -63,7 +70,7 @@ export function App() {
           <span className="muted" aria-label={`Signed in as ${who.user}`}>
             {who.user}
           </span>
-          <button type="button" className="button ghost small" onClick={signOut}>
+          <button type="button" className="button ghost small" onClick={revokeAndSignOut}>
             Sign out
           </button>
         </div>

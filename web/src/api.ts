@@ -57,6 +57,8 @@ const post = <T>(path: string, body: unknown): Promise<T> => json<T>(path, { met
 export const api = {
   signIn: (user: string, password: string) => post<{ token: string; expires_at: string }>('/tokens', { user, password }),
   whoami: () => json<{ user: string; id: string; admin: boolean }>('/whoami'),
+  /** Revokes this session's token on the server. */
+  revokeToken: () => call('/tokens/current', { method: 'DELETE' }),
   orgs: () => json<{ items: Org[] }>('/orgs'),
   spaces: (org?: string) => json<{ items: Space[] }>(`/spaces${org ? `?org=${encodeURIComponent(org)}` : ''}`),
   assets: (space: string, after: string | null) => json<AssetPage>(`/spaces/${space}/assets?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`),
