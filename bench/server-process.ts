@@ -17,7 +17,7 @@ export interface ServerProcess {
 
 const isBuilt = (): boolean => existsSync('dist/bundle/main.js');
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
