@@ -6,6 +6,7 @@ import * as exportsService from '../../service/exports.js';
 import * as jobs from '../../service/jobs.js';
 import type { JobRow } from '../../service/jobs.js';
 import type { AppDeps } from '../app.js';
+import { StreamSlots } from '../stream-slots.js';
 import { streamJobEvents } from './job-events.js';
 import { jobQuery } from './job-query.js';
 import { S } from './schemas.js';
@@ -15,6 +16,7 @@ type Params = Record<string, string>;
 
 export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyRequest) => ServiceContext, queued: (job: JobRow) => void): void {
   const db = deps.database.db;
+  const streams = new StreamSlots(deps.config.rateLimits.eventStreamsPerUser);
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/jobs', { schema: S.listJobs }, async (r) => {
     const page = await jobs.listJobs(ctx(r), jobQuery(r.query));
@@ -45,7 +47,12 @@ export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyR
   app.get<{ Params: Params; Querystring: { interval_ms?: string } }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
     const first = await jobs.visibleJob(ctx(r), r.params.job!);
     const interval = Math.min(5000, Math.max(50, Number(r.query.interval_ms ?? 250) || 250));
+    const release = streams.take(r.principal!.userId);
     reply.hijack();
-    await streamJobEvents(db, r, reply.raw, first, interval, jobView);
+    try {
+      await streamJobEvents(db, r, reply.raw, first, interval, jobView);
+    } finally {
+      release();
+    }
   });
 }
