@@ -120,14 +120,16 @@ export interface JobOutcome {
   id: string;
   state: string;
   attempts: number;
+  /** From its (last) claim to its end, as the database's clock saw it. */
+  run_ms: number;
 }
 
 export async function jobOutcomes(databaseUrl: string, ids: string[]): Promise<Map<string, JobOutcome>> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const r = await client.query<JobOutcome>('SELECT id, state, attempts FROM jobs WHERE id = ANY($1)', [ids]);
-    return new Map(r.rows.map((j) => [j.id, { ...j, attempts: Number(j.attempts) }]));
+    const r = await client.query<JobOutcome>('SELECT id, state, attempts, extract(epoch FROM finished_at - started_at) * 1000 AS run_ms FROM jobs WHERE id = ANY($1)', [ids]);
+    return new Map(r.rows.map((j) => [j.id, { ...j, attempts: Number(j.attempts), run_ms: Number(j.run_ms) }]));
   } finally {
     await client.end();
   }
