@@ -89,12 +89,13 @@ export async function upload(base: string, token: string, spaceId: string, zip: 
 }
 
 /** Follows the job's event stream to its `done` event; the job's final state (undefined: the stream broke first). */
-export async function followJob(base: string, token: string, jobId: string): Promise<string | undefined> {
+export async function followJob(base: string, token: string, jobId: string, onFirstEvent?: () => void): Promise<string | undefined> {
   const r = await fetch(`${base}/api/v1/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${token}` } });
   if (r.status !== 200 || !r.body) return undefined;
   const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of r.body) {
+    if (!text) onFirstEvent?.();
     text += decoder.decode(chunk as Uint8Array, { stream: true });
     const m = /event: done\ndata: (.*)\n/.exec(text);
     if (m) return (JSON.parse(m[1]!) as { state: string }).state;
