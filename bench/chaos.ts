@@ -6,14 +6,17 @@
  * the database server itself is stopped at once (as in a crash) and started again — the
  * processes are not restarted for it. Then, from the database:
  *
- * - stuck: acknowledged jobs (answered 202 with a job id) not SUCCEEDED or FAILED in the end;
+ * - stuck: jobs not SUCCEEDED or FAILED in the end (those of uploads that got no answer too);
  * - lost: acknowledged jobs the database does not have;
  * - partial: imports whose assets are in their space only in part (or those of a failed
- *   one at all): every space must hold exactly the assets of its succeeded imports.
+ *   one at all): every space must hold exactly the assets of its succeeded imports, and of
+ *   uploads that got no answer (the process died under them after their job was made) the
+ *   whole package or none of it.
  *
  * The last line is JSON: kills, jobs, stuck, partial, lost, db_restarts. BENCH_QUICK=1:
  * 10 kills and the restart, in well under a minute.
  */
+import pg from 'pg';
 import { ensureBuild, migrateDatabase, startCluster, type Cluster } from './cluster.js';
 import { jobOutcomes, makeSpace, makeTenants, smallPackage, spaceContents, upload, type Tenant } from './load-setup.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
@@ -37,6 +40,8 @@ interface Acked {
 
 interface Run {
   acked: Acked[];
+  /** Uploads that got no answer (the process died, or the database restarted, under them): they may or may not have made a job. */
+  unanswered: Omit<Acked, 'id'>[];
   spaces: string[];
   chaosDone: boolean;
 }
@@ -63,15 +68,19 @@ async function waitEnded(cluster: Cluster, t: Tenant, id: string): Promise<boole
 async function importLoop(cluster: Cluster, t: Tenant, space: string, run: Run): Promise<void> {
   let done = 0;
   while (!run.chaosDone || done < 2) {
-    const pkg = await smallPackage(ASSETS);
+    let pkg = await smallPackage(ASSETS);
     let jobId: string | undefined;
+    const giveUpAt = Date.now() + JOB_DEADLINE_MS;
     while (!jobId) {
       try {
         const up = await upload(pick(cluster.http).base!, t.token, space, pkg.zip);
         if (up.jobId) jobId = up.jobId;
-        else if (up.status === 409) return; // an earlier job of this user never ended: counted as stuck
+        // An upload that got no answer may still have made a job, which then runs first.
+        else if (up.status === 409 && Date.now() > giveUpAt) return; // that job never ended: counted as stuck
       } catch {
-        // not acknowledged: the process died under it, or the database restarts; try again (another package id is fine)
+        // Not acknowledged: the process died under it, or the database restarts. Its job may exist.
+        run.unanswered.push({ space, names: pkg.names });
+        pkg = await smallPackage(ASSETS); // the next try under names of its own, so the two can be told apart
       }
       if (!jobId) await sleep(100);
     }
@@ -99,6 +108,22 @@ async function chaos(cluster: Cluster, pgServer: ThrowawayPostgres, run: Run): P
   return { kills, dbRestarts };
 }
 
+/** Jobs of any kind still QUEUED or RUNNING (unanswered uploads' jobs too), once they have had time to end. */
+async function unfinishedJobs(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const end = Date.now() + JOB_DEADLINE_MS;
+    for (;;) {
+      const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM jobs WHERE state IN ('QUEUED', 'RUNNING')")).rows[0]!.n);
+      if (n === 0 || Date.now() > end) return n;
+      await sleep(250);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   await ensureBuild();
   const pgServer = await startThrowawayPostgres();
@@ -109,31 +134,38 @@ async function main(): Promise<void> {
     await Promise.all([cluster.add('http'), cluster.add('http'), cluster.add('worker'), cluster.add('worker')]);
     const base = cluster.http[0]!.base!;
     const tenants = await makeTenants(base, pgServer.url, ORGS);
-    const run: Run = { acked: [], spaces: await Promise.all(tenants.map((t) => makeSpace(base, t, 'chaos'))), chaosDone: false };
+    const run: Run = { acked: [], unanswered: [], spaces: await Promise.all(tenants.map((t) => makeSpace(base, t, 'chaos'))), chaosDone: false };
     const t0 = performance.now();
     const [{ kills, dbRestarts }] = await Promise.all([chaos(cluster, pgServer, run), ...tenants.map((t, i) => importLoop(cluster!, t, run.spaces[i]!, run))]);
     const seconds = (performance.now() - t0) / 1000;
 
+    // Every job still QUEUED or RUNNING once all had time to end, acknowledged or not.
+    const stuck = await unfinishedJobs(pgServer.url);
     const outcomes = await jobOutcomes(pgServer.url, run.acked.map((a) => a.id));
     const contents = await spaceContents(pgServer.url, run.spaces);
-    let stuck = 0;
     let lost = 0;
     let partial = 0;
     let failed = 0;
     for (const a of run.acked) {
       const o = outcomes.get(a.id);
       if (!o) lost++;
-      else if (o.state !== 'SUCCEEDED' && o.state !== 'FAILED') stuck++;
       if (o?.state === 'FAILED') failed++;
       const present = a.names.filter((n) => contents.get(a.space)!.has(n)).length;
       const want = o?.state === 'SUCCEEDED' ? a.names.length : 0;
       if (present !== want) partial++;
     }
-    const expected = new Map(run.spaces.map((s) => [s, 0]));
-    for (const a of run.acked) if (outcomes.get(a.id)?.state === 'SUCCEEDED') expected.set(a.space, expected.get(a.space)! + a.names.length);
-    const strays = run.spaces.filter((s) => contents.get(s)!.size !== expected.get(s)).length;
+    // An unanswered upload's package is in its space whole or not at all; nothing else is there.
+    const known = new Map(run.spaces.map((s) => [s, new Set<string>()]));
+    for (const a of [...run.acked, ...run.unanswered]) for (const n of a.names) known.get(a.space)!.add(n);
+    let appliedUnanswered = 0;
+    for (const u of run.unanswered) {
+      const present = u.names.filter((n) => contents.get(u.space)!.has(n)).length;
+      if (present === u.names.length) appliedUnanswered++;
+      else if (present !== 0) partial++;
+    }
+    const strays = run.spaces.filter((s) => [...contents.get(s)!].some((n) => !known.get(s)!.has(n))).length;
     console.log(
-      `${kills} kills and ${dbRestarts} database restart(s) in ${seconds.toFixed(1)} s; ${run.acked.length} imports acknowledged: ${run.acked.length - failed - stuck - lost} succeeded, ${failed} failed, ${stuck} stuck, ${lost} lost; ${partial} partial; ${strays} spaces with assets of no import`,
+      `${kills} kills and ${dbRestarts} database restart(s) in ${seconds.toFixed(1)} s; ${run.acked.length} imports acknowledged: ${run.acked.filter((a) => outcomes.get(a.id)?.state === 'SUCCEEDED').length} succeeded, ${failed} failed, ${stuck} stuck, ${lost} lost; ${partial} partial; ${run.unanswered.length} uploads got no answer (${appliedUnanswered} of them were imported, whole); ${strays} spaces with assets of no upload`,
     );
     console.log(JSON.stringify({ kills, jobs: run.acked.length, stuck, partial, lost, db_restarts: dbRestarts }));
     if (stuck || partial || lost || strays || kills < KILLS || dbRestarts < 1) process.exitCode = 1;
