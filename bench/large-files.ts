@@ -10,13 +10,18 @@ import { createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { newAssetId, newId32 } from '../src/core/ids.js';
 import { writePackage, type PackageAssetInput } from '../src/package/package-writer.js';
+import { copyFloor } from './copy-floor.js';
 import { BENCH_ADMIN, spawnServer, waitFor, type ServerProcess } from './server-process.js';
 
 export interface LargeFileFigures {
   importMs: number;
   exportMs: number;
   packageMiB: number;
+  /** Peak RSS (VmHWM) of the server process, its embedded database included, after the import and after the export. */
   peakRssMb: number;
+  peakRssAfterExportMb: number;
+  /** The same file bytes written as chunks with COPY in one transaction (copy-floor.ts). */
+  copyFloorMs: number;
   healthzDuringImport: Latencies;
   bearerDuringImport: Latencies;
   healthzDuringExport: Latencies;
@@ -45,6 +50,8 @@ async function writeLargePackage(path: string, count: number, bytes: number): Pr
   // Deflate level 1: the files are random, so no level makes them smaller; 1 is the quickest to make.
   await writePackage(out, { zip: { level: 1 }, kind: 'api_version', source: { org_id: newId32(), org_name: 'bench', space_id: newId32(), space_name: 'A/1', kind: 'api_version' }, assets });
 }
+
+const peakRss = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 function summarize(ms: number[]): Omit<Latencies, 'failures'> {
   const s = [...ms].sort((a, b) => a - b);
@@ -120,15 +127,19 @@ export async function largeFilePhase(work: string, files: { count: number; bytes
     await api('POST', '/api/v1/orgs/large/apis', { name: 'A' });
     const space = (await api('POST', '/api/v1/orgs/large/apis/A/versions', { name: '1' })).space_id as string;
     const imp = await during(server.base, token, () => deps.importFile(server.base, token, space, file));
-    const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
-    const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    const peakRssMb = peakRss(server.child.pid!);
     const t = performance.now();
     const exp = await during(server.base, token, () => exportAndDownload(server, api, token, space, (id) => deps.waitJob(server.base, token, id)));
+    const exportMs = performance.now() - t;
+    const peakRssAfterExportMb = peakRss(server.child.pid!);
+    await server.stop();
     return {
       importMs: imp.result,
-      exportMs: performance.now() - t,
+      exportMs,
       packageMiB: statSync(file).size / 1024 / 1024,
       peakRssMb,
+      peakRssAfterExportMb,
+      copyFloorMs: await copyFloor(file, work, databaseUrl),
       healthzDuringImport: imp.healthz,
       bearerDuringImport: imp.bearer,
       healthzDuringExport: exp.healthz,

@@ -1,6 +1,6 @@
 /**
- * A separate `assetport serve` process for the benchmarks: the built one (dist/) when
- * there is a build, else from the sources.
+ * A separate `assetport serve` process for the benchmarks: the built one (bin/assetport.js,
+ * which runs dist/bundle) when there is a build, else from the sources.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,9 +15,9 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const isBuilt = (): boolean => existsSync('dist/cli/main.js');
+const isBuilt = (): boolean => existsSync('dist/bundle/main.js');
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -30,7 +30,7 @@ function freePort(): Promise<number> {
 /** Starts a server on `dataDir` (and `databaseUrl` when given; the embedded database otherwise). */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}, databaseUrl?: string): Promise<ServerProcess> {
   const port = await freePort();
-  const entry = isBuilt() ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const entry = isBuilt() ? ['bin/assetport.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof": to profile the server under the benchmark's load.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, ...entry, 'serve'], {

@@ -2,7 +2,8 @@
 /**
  * Builds dist/ from a clean slate: compiles src/ with tsconfig.build.json, copies the
  * SQL migrations beside the compiled migrator (dist/store/migrations), where it reads them,
- * builds the web console (web/ → dist/console, with Vite; served at /console), and makes
+ * builds the web console (web/ → dist/console, with Vite; served at /console), bundles what
+ * the main thread runs (dist/bundle, see scripts/bundle.mjs), and makes
  * the pre-migrated embedded database a first start begins from
  * (dist/store/pgdata-template.*, see src/store/pglite-template.ts), last: test/helpers/build.ts
  * takes its description for the time of the whole build.
@@ -30,6 +31,10 @@ for (const f of readdirSync(from).filter((f) => f.endsWith('.sql'))) copyFileSyn
 process.env.NODE_ENV = 'production';
 const { build: viteBuild } = await import('vite');
 await viteBuild({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'warn' });
+
+// The main thread's code in a few files (see scripts/bundle.mjs).
+const { bundle } = await import('./bundle.mjs');
+await bundle(dist);
 
 // A new PGlite database with every migration applied, dumped as a gzipped tarball.
 const { PGlite } = await import('@electric-sql/pglite');

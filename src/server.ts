@@ -171,6 +171,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
       logger,
       leaseMs: config.jobLeaseSeconds * 1000,
       pollMs: config.workerPollMs,
+      notifications: database.jobNotifications,
       hooks: {
         onFinished: (job, outcome, seconds) => {
           metrics.jobsFinished.inc({ kind: job.kind, outcome });

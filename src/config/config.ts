@@ -183,7 +183,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     jobLeaseSeconds: int(env, 'ASSETPORT_JOB_LEASE_SECONDS', 30, 1, 3600),
     jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
-    workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 500, 10, 60_000),
+    workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 2000, 10, 60_000),
     shutdownGraceSeconds: int(env, 'ASSETPORT_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
     packageThreads: int(env, 'ASSETPORT_PACKAGE_THREADS', defaultPackageThreads(), 0, 64),
     limits: {

@@ -10,6 +10,8 @@ import { secretKeyIds } from '../core/secret-fields.js';
 import { loadTargetState } from '../store/asset-batch.js';
 import { BlobSink, deleteBlob } from '../store/blobs.js';
 import { fromBytea, selectBytea } from '../store/bytea.js';
+import { readContent as readContentBlob } from '../store/content-blobs.js';
+import { CONTENT_SIZE } from '../store/assets.js';
 
 import { recordAudit } from '../store/audit.js';
 import type { AssetRefRow, DB } from '../store/schema.js';
@@ -97,14 +99,14 @@ async function selectExport(db: Kysely<DB>, p: Pick<ExportParams, 'space_id' | '
  * the next batch is fetched while the current one is written. File contents are not in
  * the batches: they are read afterwards in slices (see contentSlices).
  */
-interface ExportRow { id: string; type: string; name: string; status: 'enabled' | 'disabled'; refs: AssetRefRow[]; size: number | null; body_text: string | null }
+interface ExportRow { id: string; type: string; name: string; status: 'enabled' | 'disabled'; refs: AssetRefRow[]; size: number | null; content_blob: string | null; body_text: string | null }
 
 async function* assetsInBatches(db: Kysely<DB>, ids: readonly string[], onBatch: (done: number) => void): AsyncGenerator<ExportRow> {
   const fetchBatch = (i: number) =>
     db
       .selectFrom('assets')
-      .select(['id', 'type', 'name', 'refs', 'status'])
-      .select(sql<number | null>`octet_length(content)`.as('size'))
+      .select(['id', 'type', 'name', 'refs', 'status', 'content_blob'])
+      .select(CONTENT_SIZE)
       .select(sql<string | null>`body::text`.as('body_text'))
       .where(sql<boolean>`id = ANY(${ids.slice(i, i + BATCH)}::text[])`)
       .orderBy('type')
@@ -175,7 +177,8 @@ async function writeSpacePackage(db: Kysely<DB>, space: SpaceView, ids: readonly
       const base = { id: a.id, type: a.type as AssetType, name: a.name, status: a.status, refs: a.refs.map((r) => ({ type: r.type as AssetType, name: r.name })) };
       if (assetTypeInfo(a.type as AssetType).content === 'binary') {
         const size = a.size ?? 0;
-        yield size <= SLICE_BYTES ? { ...base, content: (await readContent(db, a.id)) ?? Buffer.alloc(0) } : { ...base, stream: contentSlices(db, a.id, size) };
+        if (a.content_blob) yield { ...base, stream: readContentBlob(db, a.content_blob) };
+        else yield size <= SLICE_BYTES ? { ...base, content: (await readContent(db, a.id)) ?? Buffer.alloc(0) } : { ...base, stream: contentSlices(db, a.id, size) };
       } else yield { ...base, text: a.body_text ?? '{}' };
     }
   }

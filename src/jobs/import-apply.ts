@@ -1,31 +1,19 @@
 /**
  * The writes of a checked import, inside its transaction: new assets and updates in
- * batches (keeping previous revisions), files one at a time (so only one file's bytes are
- * in memory), then the target accounts that only an override changes.
+ * batches (keeping previous revisions), files one at a time (small ones with their bytes,
+ * large ones as references to the content staged before the transaction), then the target
+ * accounts that only an override changes.
  */
 import type { Transaction } from 'kysely';
-import { DomainError } from '../core/errors.js';
+import { lockStagedContents } from '../store/content-blobs.js';
 import { newAssetId } from '../core/ids.js';
 import type { PlanItem } from '../core/plan.js';
 import { insertAssets, updateAssets, type AssetWrite } from '../store/asset-batch.js';
-import { BlobSink, deleteBlob } from '../store/blobs.js';
 import type { DB } from '../store/schema.js';
 import type { CheckedImport } from './import-check.js';
 import type { ImportStep } from './job-deps.js';
 import type { PreparedAsset, PreparedImport } from './import-prepare.js';
-
-/**
- * Streams a large file's bytes (verified again while read) into a blob inside the import's
- * transaction, a chunk at a time; the database then assembles the asset from it.
- */
-async function stageContent(trx: Transaction<DB>, a: PreparedAsset): Promise<string | undefined> {
-  if (!a.open) return undefined;
-  const sink = new BlobSink(trx);
-  for await (const c of await a.open()) await sink.write(c as Buffer);
-  const blob = await sink.finish();
-  if (blob.size !== a.size || blob.sha256 !== a.sha256) throw new DomainError('invalid_package', `${a.type} '${a.name}' does not match its size or SHA-256 in the manifest.`);
-  return blob.id;
-}
+import { isStaged } from './import-stage.js';
 
 type Write = AssetWrite & { revision: number };
 
@@ -70,14 +58,16 @@ export async function applyPlan(trx: Transaction<DB>, args: ApplyArgs): Promise<
     args.progress(Math.min(1, done / total));
   };
   const batch = { rows: Math.max(10, Math.min(500, Math.ceil(rows / 24))), onBatch: advance };
+  // Large files were staged before the transaction; it refers to them, locked against clean-up.
+  const refs = binary.filter((b) => isStaged(b.asset)).map((b) => b.asset.sha256);
+  const missing = await lockStagedContents(trx, [...new Set(refs)]);
+  if (missing.length) throw new Error(`staged file content is missing: ${missing.join(', ')}`);
   const writeFiles = async (action: 'insert' | 'update') => {
     for (const b of binary) {
       if ((b.item.action === 'update') !== (action === 'update')) continue;
-      const staged = b.asset.content ? undefined : await stageContent(trx, b.asset);
-      const w = { ...b.write, ...(staged ? { contentBlobId: staged } : { content: b.asset.content ?? Buffer.alloc(0) }) };
+      const w = { ...b.write, ...(isStaged(b.asset) ? { contentBlob: b.asset.sha256 } : { content: b.asset.content ?? Buffer.alloc(0) }) };
       if (action === 'update') await updateAssets(trx, [w], args.jobId, args.author, batch);
       else await insertAssets(trx, args.spaceId, [w], args.jobId, args.author, batch);
-      if (staged) await deleteBlob(trx, staged);
     }
   };
   await insertAssets(trx, args.spaceId, creates, args.jobId, args.author, batch);

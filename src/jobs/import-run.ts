@@ -18,6 +18,7 @@ import { recordAudit } from '../store/audit.js';
 import { ConcurrentChangeError, loadTargetState, lockSpace } from '../store/asset-batch.js';
 import type { DB } from '../store/schema.js';
 import { applyPlan } from './import-apply.js';
+import { stageLargeFiles, stagedBytes } from './import-stage.js';
 import { checkImport } from './import-check.js';
 import { checkPackageFits, prepareImport, type PreparedImport } from './import-prepare.js';
 import { reportOf, type ImportReport } from './import-result.js';
@@ -64,6 +65,8 @@ const prepare = (engine: ImportEngine, req: ImportRequest, onProgress?: (fractio
  * steps small enough that the job moves at least every 5 %.
  */
 const PROGRESS = { started: 0.02, read: 0.3, stateLoaded: 0.34, planned: 0.38, written: 0.98 } as const;
+/** With large files, staging them (before the transaction) takes this much of the range after reading. */
+const STAGING = 0.3;
 
 /** The dry run: everything an import checks, nothing written. */
 export async function dryRunImport(engine: ImportEngine, req: ImportRequest): Promise<ImportReport> {
@@ -99,6 +102,11 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
   try {
     run.progress(PROGRESS.read);
     run.signal.throwIfAborted();
+    // Large files are written before the transaction, in statements of their own.
+    const stagingShare = stagedBytes(prepared) > 0 ? STAGING : 0;
+    // The later steps move up into what remains.
+    const scale = (p: number) => PROGRESS.read + stagingShare + ((p - PROGRESS.read) * (1 - PROGRESS.read - stagingShare)) / (1 - PROGRESS.read);
+    await stageLargeFiles(db, prepared, run.jobId, run.signal, (f) => run.progress(PROGRESS.read + stagingShare * f));
     const t1 = performance.now();
     let refusal: DomainError | undefined;
     let done: ImportReport | undefined;
@@ -109,18 +117,18 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
         checkPackageFits(prepared, target.space.kind);
         await lockSpace(trx, target.space.id);
         const state = await loadTargetState(trx, target.space.id);
-        run.progress(PROGRESS.stateLoaded);
+        run.progress(scale(PROGRESS.stateLoaded));
         const checked = await checkImport(trx, engine.keyring, prepared, state, target.space.id, req);
         const p = checked.plan;
         const t2 = performance.now();
         engine.faults?.('plan');
-        run.progress(PROGRESS.planned);
+        run.progress(scale(PROGRESS.planned));
         const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
         if (!p.ok) {
           refusal = planRefusal(p, reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, notices: prepared.notices }));
           throw refusal;
         }
-        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(PROGRESS.planned + (PROGRESS.written - PROGRESS.planned) * f), fault: engine.faults });
+        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(scale(PROGRESS.planned + (PROGRESS.written - PROGRESS.planned) * f)), fault: engine.faults });
         const report = reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, newIds, notices: prepared.notices, createdSpace });
         report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
         await recordAudit(trx, { actor: run.author, action: 'import.apply', org_id: target.space.org_id, space_id: target.space.id, job_id: run.jobId, details: { summary: p.summary, created_space: createdSpace } });

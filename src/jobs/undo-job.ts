@@ -40,7 +40,7 @@ export function undoHandler(deps: JobDeps) {
       if (report?.undone_by) throw new DomainError('precondition_failed', `This import was already undone (job ${report.undone_by}).`);
       const spaceId = imp.space_id;
       await lockSpace(trx, spaceId);
-      const revs = await trx.selectFrom('asset_revisions').select(['asset_id', 'existed', 'revision', 'type', 'name', 'refs', 'sha256', 'status']).select(sql<string | null>`body::text`.as('body_text')).select(selectBytea('content').as('content')).where('job_id', '=', imp.id).orderBy('id').execute();
+      const revs = await trx.selectFrom('asset_revisions').select(['asset_id', 'existed', 'revision', 'type', 'name', 'refs', 'sha256', 'status']).select(sql<string | null>`body::text`.as('body_text')).select(selectBytea('content').as('content')).select('content_blob').where('job_id', '=', imp.id).orderBy('id').execute();
       const current = new Map(
         (await trx.selectFrom('assets').select(['id', 'revision', 'type', 'name']).where('id', 'in', revs.length ? revs.map((r) => r.asset_id) : ['']).execute()).map((a) => [a.id, { ...a, revision: Number(a.revision) }]),
       );
@@ -62,6 +62,7 @@ export function undoHandler(deps: JobDeps) {
             name: r.name,
             bodyText: r.body_text,
             content: fromBytea(r.content),
+            ...(r.content_blob ? { contentBlob: r.content_blob } : {}),
             refs: (r.refs ?? []) as unknown as AssetRefRow[],
             sha256: r.sha256 ?? '',
             status: (r.status ?? 'enabled') as 'enabled' | 'disabled',

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../store/schema.js';
+import type { JobNotifications } from '../store/notifications.js';
 import { newId32 } from '../core/ids.js';
 import type { JobReason, JobRow } from './job-types.js';
 import { claimJob, releaseJob } from './queue.js';
@@ -50,7 +51,10 @@ export interface WorkerOptions {
   handlers: ReadonlyMap<string, JobHandler>;
   logger: Logger;
   leaseMs: number;
+  /** How often an idle worker looks for work when nothing woke it (a job whose worker died is found this way). */
   pollMs: number;
+  /** Announcements of new jobs, any process's: an idle worker claims at once instead of at its next poll. */
+  notifications?: JobNotifications;
   id?: string;
   hooks?: WorkerHooks;
 }
@@ -61,6 +65,9 @@ export class Worker {
   private loop: Promise<void> | undefined;
   private current: { job: JobRow; done: Promise<void>; abort: AbortController } | undefined;
   private wake: (() => void) | undefined;
+  /** Set when woken while busy: look again at once after the running job. */
+  private woken = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly o: WorkerOptions) {
     this.id = o.id ?? `${hostname()}:${process.pid}:${newId32().slice(0, 8)}`;
@@ -68,17 +75,26 @@ export class Worker {
 
   start(): void {
     if (this.loop) return;
+    const kinds = new Set(this.o.handlers.keys());
+    this.unsubscribe = this.o.notifications?.subscribe({
+      onChange: (c) => {
+        if (c.state === 'QUEUED' && kinds.has(c.kind)) this.poke();
+      },
+      onResync: () => this.poke(),
+    });
     this.loop = this.run();
   }
 
-  /** Asks the worker to look for work now (after an enqueue in this process). */
+  /** Asks the worker to look for work now (after an enqueue in this or another process). */
   poke(): void {
+    this.woken = true;
     this.wake?.();
   }
 
   private async run(): Promise<void> {
     const kinds = [...this.o.handlers.keys()];
     while (!this.stopping) {
+      this.woken = false;
       let job: JobRow | undefined;
       try {
         job = await claimJob(this.o.db, this.id, kinds, this.o.leaseMs);
@@ -94,6 +110,7 @@ export class Worker {
         continue;
       }
       if (job && this.stopping) await releaseJob(this.o.db, job.id, this.id).catch(() => undefined);
+      if (this.woken || this.stopping) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.o.pollMs);
         this.wake = () => {
@@ -113,6 +130,7 @@ export class Worker {
   /** Stops claiming; waits up to `graceMs` for the running job, then aborts and gives it back. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
     this.wake?.();
     const cur = this.current;
     if (cur) {

@@ -117,7 +117,4 @@ export async function startDelete(ctx: ServiceContext, req: DeleteRequest): Prom
   return enqueueJob(ctx.db, { kind: JOB_KINDS.delete, userId: ctx.principal.userId, orgId: space.org_id, spaceId: space.id, params: params as unknown as Record<string, unknown>, assetJob: true, maxAttempts: ctx.config.jobMaxAttempts });
 }
 
-/** A job as it is now, for a caller already shown it (an event stream polling it). */
-export const jobNow = (db: ServiceContext['db'], id: string): Promise<JobRow | undefined> => getJob(db, id);
-
 export { isFinished, JOB_KINDS };

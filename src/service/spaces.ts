@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { checkApiName, checkInstanceName, checkProjectName, checkProjectSpaceName, checkVersionName } from '../core/names.js';
 import { recordAudit } from '../store/audit.js';
+import { sweepContents } from '../store/content-blobs.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { setApiGrant } from '../store/api-grants.js';
 import { findUserByName, orgRolesOf, setOrgRole } from '../store/users.js';
@@ -203,4 +204,6 @@ export async function deleteSpace(ctx: ServiceContext, spaceId: string): Promise
     if (outcome.activeJob) throw new DomainError('conflict', `Job ${outcome.activeJob} is queued or running on this space; wait for it to finish.`, { job_id: outcome.activeJob });
     await recordAudit(trx, { actor: ctx.principal.name, action: 'space.delete', org_id: space.org_id, space_id: space.id, details: { kind: space.kind, name: space.name, ...(space.api_name ? { api: space.api_name } : {}), ...(space.project_space ? { project_space: space.project_space } : {}) } });
   });
+  // Large file contents only its history referred to go with it.
+  await sweepContents(ctx.db).catch(() => undefined);
 }

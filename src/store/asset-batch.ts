@@ -50,21 +50,18 @@ export interface AssetWrite {
   bodyText: string | null;
   content: Buffer | null;
   /**
-   * For large files: the bytes were staged as this blob (in the same transaction) and are
-   * assembled by the database, so they never sit whole in this process's memory.
+   * For large files: the SHA-256 of the content blob the bytes were staged as (before the
+   * transaction); the asset refers to it, and `content` is null.
    */
-  contentBlobId?: string;
+  contentBlob?: string;
   refs: AssetRefRow[];
   sha256: string;
   status: 'enabled' | 'disabled';
 }
 
-/** The content of a binary write: its bytes, or the assembly of its staged blob. */
-const contentOf = (w: AssetWrite) =>
-  w.contentBlobId
-    ? sql<Buffer>`(SELECT coalesce(string_agg(data, ''::bytea ORDER BY seq), ''::bytea) FROM blob_chunks WHERE blob_id = ${w.contentBlobId})`
-    : byteaValue(w.content ?? Buffer.alloc(0));
-const isBinary = (w: AssetWrite): boolean => w.content !== null || w.contentBlobId !== undefined;
+/** The content columns of a binary write: its bytes inline, or a reference to its content blob. */
+const contentOf = (w: AssetWrite) => (w.contentBlob ? { content: null, content_blob: w.contentBlob } : { content: byteaValue(w.content ?? Buffer.alloc(0)), content_blob: null });
+const isBinary = (w: AssetWrite): boolean => w.content !== null || w.contentBlob !== undefined;
 
 function* chunks<T>(xs: readonly T[], n: number): Generator<T[]> {
   for (let i = 0; i < xs.length; i += n) yield xs.slice(i, i + n);
@@ -87,7 +84,7 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
   for (const r of rows.filter(isBinary)) {
     await trx
       .insertInto('assets')
-      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, content: contentOf(r), refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
+      .values({ id: r.id, space_id: spaceId, type: r.type, name: r.name, body: r.bodyText, ...contentOf(r), refs: JSON.stringify(r.refs), sha256: r.sha256, status: r.status, created_by: author, updated_by: author })
       .execute();
     o.onBatch?.(1);
   }
@@ -104,8 +101,8 @@ export async function insertAssets(trx: Trx, spaceId: string, rows: readonly Ass
 export async function recordRevisions(trx: Trx | Kysely<DB>, ids: readonly string[], jobId: string | null, author: string | null, o: BatchOptions = {}): Promise<void> {
   for (const b of chunks(ids, Math.min(BATCH, o.rows ?? BATCH))) {
     await sql`
-      INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, body, content, refs, sha256, status, recorded_by)
-      SELECT id, space_id, ${jobId}, revision, true, type, name, body, content, refs, sha256, status, ${author}
+      INSERT INTO asset_revisions (asset_id, space_id, job_id, revision, existed, type, name, body, content, content_blob, refs, sha256, status, recorded_by)
+      SELECT id, space_id, ${jobId}, revision, true, type, name, body, content, content_blob, refs, sha256, status, ${author}
       FROM assets WHERE id = ANY(${b}::text[]) ORDER BY id`.execute(trx);
     o.onBatch?.(b.length);
   }
@@ -138,7 +135,7 @@ export async function updateAssets(trx: Trx, rows: ReadonlyArray<AssetWrite & { 
   for (const x of rows.filter(isBinary)) {
     const r = await trx
       .updateTable('assets')
-      .set({ body: x.bodyText, content: contentOf(x), refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
+      .set({ body: x.bodyText, ...contentOf(x), refs: JSON.stringify(x.refs), sha256: x.sha256, status: x.status, revision: x.revision + 1, updated_at: new Date(), updated_by: author })
       .where('id', '=', x.id)
       .where('revision', '=', x.revision)
       .executeTakeFirst();

@@ -36,7 +36,7 @@ export async function listStoredRevisions(db: Db, spaceId: string, assetId: stri
   let q = db
     .selectFrom('asset_revisions')
     .select(['revision', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'recorded_at', 'recorded_by', 'job_id'])
-    .select([sql<string>`id::text`.as('seq'), sql<number | null>`octet_length(content)`.as('size')])
+    .select([sql<string>`id::text`.as('seq'), sql<number | null>`coalesce(octet_length(asset_revisions.content), (SELECT cb.size FROM content_blobs cb WHERE cb.sha256 = asset_revisions.content_blob))`.as('size')])
     .where('space_id', '=', spaceId)
     .where('asset_id', '=', assetId)
     .where('existed', '=', true);

@@ -3,6 +3,7 @@ import type { AssetRefRow, DB } from './schema.js';
 import { textProblem } from '../core/json-text.js';
 import { recordRevisions } from './asset-batch.js';
 import { byteaValue, fromBytea, selectBytea } from './bytea.js';
+import { readContentBuffer } from './content-blobs.js';
 
 export interface AssetRow {
   id: string;
@@ -30,7 +31,8 @@ function normalizeAsset(r: Record<string, unknown>): AssetRow {
   return { ...(r as unknown as AssetRow), content: fromBytea(r.content), revision: Number(r.revision), ...(r.size != null ? { size: Number(r.size) } : {}) };
 }
 
-const CONTENT_SIZE = sql<number | null>`octet_length(content)`.as('size');
+/** Binary content's size: inline, or of its content blob. */
+export const CONTENT_SIZE = sql<number | null>`coalesce(octet_length(assets.content), (SELECT cb.size FROM content_blobs cb WHERE cb.sha256 = assets.content_blob))`.as('size');
 
 /** Every column of assets but the (possibly large) binary content. */
 const ASSET_COLUMNS = ['id', 'space_id', 'type', 'name', 'body', 'refs', 'sha256', 'status', 'revision', 'created_at', 'updated_at', 'created_by', 'updated_by'] as const;
@@ -65,8 +67,11 @@ export async function listAssets(db: Db, spaceId: string, opts: { type?: string;
 /** One asset; its binary content only when asked for (otherwise just its `size`). */
 export async function getAsset(db: Db, spaceId: string, id: string, opts: { withContent?: boolean } = {}): Promise<AssetRow | undefined> {
   const q = db.selectFrom('assets').select(ASSET_COLUMNS).where('space_id', '=', spaceId).where('id', '=', id);
-  const r = await (opts.withContent ? q.select(selectBytea('content').as('content')) : q.select(CONTENT_SIZE)).executeTakeFirst();
-  return r ? normalizeAsset(r as Record<string, unknown>) : undefined;
+  const r = await (opts.withContent ? q.select(selectBytea('content').as('content')).select('content_blob') : q.select(CONTENT_SIZE)).executeTakeFirst();
+  if (!r) return undefined;
+  const { content_blob: blob, ...row } = r as Record<string, unknown>;
+  const a = normalizeAsset(row);
+  return typeof blob === 'string' ? { ...a, content: await readContentBuffer(db, blob) } : a;
 }
 
 export interface NewAsset extends Pick<AssetRow, 'id' | 'space_id' | 'type' | 'name' | 'body' | 'content' | 'refs' | 'sha256' | 'status'> {
@@ -107,7 +112,7 @@ export async function updateAsset(db: Db, current: AssetRow, ch: AssetChanges, a
     .updateTable('assets')
     .set({
       ...(ch.body !== undefined ? { body: JSON.stringify(ch.body) } : {}),
-      ...(ch.content !== undefined ? { content: ch.content ? byteaValue(ch.content) : null } : {}),
+      ...(ch.content !== undefined ? { content: ch.content ? byteaValue(ch.content) : null, content_blob: null } : {}),
       ...(ch.refs !== undefined ? { refs: JSON.stringify(ch.refs) } : {}),
       ...(ch.status !== undefined ? { status: ch.status } : {}),
       ...(ch.sha256 !== undefined ? { sha256: ch.sha256 } : {}),

@@ -11,6 +11,7 @@ import { PGlitePool } from './pglite-pool.js';
 import { startPGliteThread } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
+import { JobNotifications, PgNotificationSource } from './notifications.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -21,6 +22,8 @@ export interface Database {
   readonly seeded: readonly number[];
   /** Why the template could not be used, when it could not (the database was created the usual way). */
   readonly templateProblem?: string;
+  /** Job changes announced by the database (one listening connection, opened at the first subscription). */
+  readonly jobNotifications: JobNotifications;
   /** Runs a multi-statement script on one connection inside `fn` (used by migrations). */
   withScriptRunner<T>(fn: (run: (sql: string) => Promise<void>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -73,10 +76,12 @@ function openPostgres(url: string, max: number): Database {
   // An idle client error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const jobNotifications = new JobNotifications(new PgNotificationSource(url));
   return {
     kind: 'postgres',
     db,
     seeded: [],
+    jobNotifications,
     async withScriptRunner(fn) {
       const client = await pool.connect();
       try {
@@ -88,6 +93,7 @@ function openPostgres(url: string, max: number): Database {
       }
     },
     async close() {
+      await jobNotifications.close();
       await db.destroy();
     },
   };
@@ -162,9 +168,18 @@ async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template
   const opened: { seeded: readonly number[]; templateProblem?: string } = { seeded: [] };
   const pool = new PGlitePool(handle);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // One connection: the LISTEN waits for it like any query (never inside a transaction);
+  // it listens from then on, so the subscribers resync once.
+  const jobNotifications = new JobNotifications({
+    start(channel, onPayload, onListening) {
+      pool.exclusive((pgl) => pgl.listen(channel, onPayload)).then(onListening, () => undefined);
+    },
+    close: async () => undefined,
+  });
   const database: Database = {
     kind: 'pglite',
     db,
+    jobNotifications,
     get seeded() {
       return opened.seeded;
     },
@@ -180,6 +195,7 @@ async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template
     },
     async close() {
       try {
+        await jobNotifications.close();
         await db.destroy();
       } finally {
         unlock();

@@ -26,9 +26,14 @@ export interface PGliteThreadOptions {
   extraStartParams: string[];
 }
 
-type PGliteOp = { op: 'query'; sql: string; params: unknown[] } | { op: 'exec'; sql: string } | { op: 'close' };
+type PGliteOp = { op: 'query'; sql: string; params: unknown[] } | { op: 'exec'; sql: string } | { op: 'listen'; channel: string } | { op: 'close' };
 export type PGliteRequest = { id: number } & PGliteOp;
 export type PGliteResponse = { id: number; result: unknown } | { id: number; error: Record<string, unknown> };
+/** A notification on a channel the thread was asked to listen on (sent unasked). */
+export interface PGliteNotification {
+  notify: string;
+  payload: string;
+}
 
 /** What the thread answers once the database is open: whether it began as the template, or why it could not. */
 export interface PGliteOpened {
@@ -47,6 +52,12 @@ export interface PGliteHandle {
   readonly closed: boolean;
   query(sql: string, params: unknown[]): Promise<QueryResult>;
   exec(sql: string): Promise<void>;
+  /**
+   * LISTENs on `channel`; `onPayload` receives each notification from then on. Run it
+   * while holding the connection (outside any transaction: a LISTEN in one that rolls back
+   * is undone).
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,10 +77,15 @@ class ThreadedPGlite implements PGliteHandle {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve(r: unknown): void; reject(e: Error): void }>();
   private ended: Error | undefined;
+  private readonly listeners = new Map<string, (payload: string) => void>();
   closed = false;
 
   constructor(private readonly worker: Worker) {
-    worker.on('message', (res: PGliteResponse) => {
+    worker.on('message', (res: PGliteResponse | PGliteNotification) => {
+      if ('notify' in res) {
+        this.listeners.get(res.notify)?.(res.payload);
+        return;
+      }
       const w = this.waiting.get(res.id);
       if (!w) return;
       this.waiting.delete(res.id);
@@ -104,6 +120,11 @@ class ThreadedPGlite implements PGliteHandle {
 
   async exec(sql: string): Promise<void> {
     await this.send({ op: 'exec', sql });
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<void> {
+    this.listeners.set(channel, onPayload);
+    await this.send({ op: 'listen', channel });
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import type { PGliteOpened, PGliteRequest, PGliteResponse, PGliteThreadOptions } from './pglite-thread.js';
+import type { PGliteNotification, PGliteOpened, PGliteRequest, PGliteResponse, PGliteThreadOptions } from './pglite-thread.js';
 import { seedFromTemplate } from './pglite-template.js';
 
 if (!parentPort) throw new Error('pglite-worker runs as a worker thread.');
@@ -64,6 +64,11 @@ port.on('message', (req: PGliteRequest) => {
     }
     if (req.op === 'exec') {
       await lite.exec(req.sql);
+      return null;
+    }
+    if (req.op === 'listen') {
+      const channel = req.channel;
+      await lite.listen(channel, (payload) => port.postMessage({ notify: channel, payload } satisfies PGliteNotification));
       return null;
     }
     if (!lite.closed) await lite.close();

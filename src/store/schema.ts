@@ -32,6 +32,8 @@ export interface AssetsTable {
   name: string;
   body: Json | null;
   content: Buffer | null;
+  /** Large content: the SHA-256 of its content blob (content is then null). */
+  content_blob: ColumnType<string | null, string | null | undefined, string | null>;
   refs: Json<AssetRefRow[]>;
   sha256: string;
   status: 'enabled' | 'disabled';
@@ -52,6 +54,7 @@ export interface AssetRevisionsTable {
   name: string;
   body: Json | null;
   content: Buffer | null;
+  content_blob: ColumnType<string | null, string | null | undefined, string | null>;
   refs: Json<AssetRefRow[]> | null;
   sha256: string | null;
   status: string | null;
@@ -60,6 +63,9 @@ export interface AssetRevisionsTable {
 }
 export interface BlobsTable { id: string; size: ColumnType<string, number | string | undefined, number | string>; sha256: string | null; complete: Generated<boolean>; created_at: Timestamp }
 export interface BlobChunksTable { blob_id: string; seq: number; data: Buffer }
+export interface ContentBlobsTable { sha256: string; size: ColumnType<string, number, number>; complete: Generated<boolean>; writer: string | null; created_at: Generated<Timestamp> }
+export interface ContentBlobChunksTable { sha256: string; seq: number; data: Buffer }
+export interface ContentBlobStagesTable { job_id: string; sha256: string; created_at: Generated<Timestamp> }
 export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export interface JobsTable {
   id: string;
@@ -112,6 +118,9 @@ export interface DB {
   asset_revisions: AssetRevisionsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
+  content_blobs: ContentBlobsTable;
+  content_blob_chunks: ContentBlobChunksTable;
+  content_blob_stages: ContentBlobStagesTable;
   jobs: JobsTable;
   audit_events: AuditEventsTable;
   rate_counters: RateCountersTable;

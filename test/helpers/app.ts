@@ -79,7 +79,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
   await insertUserIfAbsent(t.database.db, { id: newId32(), name: ADMIN.user, password_hash: CHEAP_ADMIN_HASH, is_admin: true });
   const logger = opts.logger ?? pino({ level: 'silent' });
   const worker = opts.worker
-    ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs, ...(opts.hooks ? { hooks: opts.hooks } : {}) })
+    ? new Worker({ db: t.database.db, handlers: jobHandlers({ config, database: t.database, keyring, logger, faults: opts.faults }), logger, leaseMs: 10_000, pollMs: config.workerPollMs, notifications: t.database.jobNotifications, ...(opts.hooks ? { hooks: opts.hooks } : {}) })
     : undefined;
   const app = await buildApp({ config, database: t.database, keyring, logger, metrics: new Metrics(), onJobEnqueued: () => worker?.poke() });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

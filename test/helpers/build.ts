@@ -28,7 +28,7 @@ function newestSource(): number {
   };
   walk(join(ROOT, 'src'));
   walk(join(ROOT, 'web'));
-  for (const f of ['scripts/build.mjs', 'tsconfig.build.json', 'package.json']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
+  for (const f of ['scripts/build.mjs', 'scripts/bundle.mjs', 'tsconfig.build.json', 'package.json']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
   return newest;
 }
 

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as jobs from '../../service/jobs.js';
+import { JobWatch } from '../../service/job-watch.js';
 import type { JobRow } from '../../service/jobs.js';
 import type { AppDeps } from '../app.js';
 import { StreamSlots } from '../stream-slots.js';
@@ -15,7 +16,8 @@ import { jobListView, jobView } from './views.js';
 type Params = Record<string, string>;
 
 export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyRequest) => ServiceContext, queued: (job: JobRow) => void): void {
-  const db = deps.database.db;
+  // One watch for every event stream of this process: a job is read once per change, for all its streams.
+  const watch = new JobWatch(deps.database.db, deps.database.jobNotifications);
   const streams = new StreamSlots(deps.config.rateLimits.eventStreamsPerUser);
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/jobs', { schema: S.listJobs }, async (r) => {
@@ -44,13 +46,13 @@ export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyR
     return reply.code(202).header('location', `/api/v1/jobs/${job.id}`).send({ job_id: job.id });
   });
 
-  app.get<{ Params: Params; Querystring: { interval_ms?: string } }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
+  // `interval_ms` (what the stream once polled at) is accepted and has no effect: events come as the job changes.
+  app.get<{ Params: Params }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
     const first = await jobs.visibleJob(ctx(r), r.params.job!);
-    const interval = Math.min(5000, Math.max(50, Number(r.query.interval_ms ?? 250) || 250));
     const release = streams.take(r.principal!.userId);
     reply.hijack();
     try {
-      await streamJobEvents(db, r, reply.raw, first, interval, jobView);
+      await streamJobEvents(watch, r, reply.raw, first, jobView);
     } finally {
       release();
     }

@@ -1,0 +1,105 @@
+/**
+ * Watching jobs as they change, for event streams: no polling. The database announces
+ * each change of a job's state or progress (store/notifications.ts) with the new values,
+ * which go to the job's watchers as they are, in order: no query. The job is read (once
+ * for all its watchers; a burst of reasons while a read is under way costs one more read,
+ * not one each) when a watch begins, when it has ended (the whole job is then shown), and
+ * after the listening connection was (re)established, since changes may have been missed
+ * meanwhile.
+ */
+import { getJob } from '../jobs/queue.js';
+import { isFinished, type JobRow } from '../jobs/job-types.js';
+import type { JobNotifications } from '../store/notifications.js';
+import type { JobState } from '../store/schema.js';
+import type { ServiceContext } from './context.js';
+
+type Db = ServiceContext['db'];
+
+export interface JobWatcher {
+  /** The job's state and progress changed (as announced). */
+  change(c: { state: JobState; progress: number }): void;
+  /** The job as read (undefined: it is gone), or why it could not be read. */
+  job(job: JobRow | undefined, error?: unknown): void;
+}
+
+interface Watched {
+  watchers: Set<JobWatcher>;
+  reading: boolean;
+  again: boolean;
+}
+
+export class JobWatch {
+  private readonly jobs = new Map<string, Watched>();
+  private unsubscribe: (() => void) | undefined;
+  /** Reads made so far (for tests and diagnostics). */
+  reads = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly notifications: JobNotifications,
+  ) {}
+
+  /** How many jobs are watched now. */
+  get watchedJobs(): number {
+    return this.jobs.size;
+  }
+
+  /**
+   * Tells `watcher` of each change of the job from now on, starting with one read right
+   * away (so a change between the caller's own read and this call is not missed).
+   * Returns the end of the watch.
+   */
+  watch(jobId: string, watcher: JobWatcher): () => void {
+    this.unsubscribe ??= this.notifications.subscribe({
+      onChange: (c) => {
+        const w = this.jobs.get(c.id);
+        if (!w) return;
+        for (const watcher of [...w.watchers]) watcher.change(c);
+        if (isFinished(c.state)) this.read(c.id);
+      },
+      onResync: () => {
+        for (const id of this.jobs.keys()) this.read(id);
+      },
+    });
+    let w = this.jobs.get(jobId);
+    if (!w) {
+      w = { watchers: new Set(), reading: false, again: false };
+      this.jobs.set(jobId, w);
+    }
+    w.watchers.add(watcher);
+    this.read(jobId);
+    return () => {
+      const cur = this.jobs.get(jobId);
+      if (!cur) return;
+      cur.watchers.delete(watcher);
+      if (cur.watchers.size === 0) this.jobs.delete(jobId);
+    };
+  }
+
+  /** Reads the job for all its watchers; while a read is under way, asks for one more after it. */
+  private read(jobId: string): void {
+    const w = this.jobs.get(jobId);
+    if (!w) return;
+    if (w.reading) {
+      w.again = true;
+      return;
+    }
+    w.reading = true;
+    const run = async (): Promise<void> => {
+      do {
+        w.again = false;
+        let job: JobRow | undefined;
+        let error: unknown;
+        try {
+          this.reads++;
+          job = await getJob(this.db, jobId);
+        } catch (e) {
+          error = e;
+        }
+        for (const watcher of [...w.watchers]) watcher.job(job, error);
+      } while (w.again && w.watchers.size > 0);
+      w.reading = false;
+    };
+    void run();
+  }
+}
