@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   let cluster: Cluster | undefined;
   try {
     migrateDatabase(pgServer.url);
-    cluster = startCluster(pgServer.url, { ASSETPORT_JOB_LEASE_SECONDS: '3', ASSETPORT_JOB_MAX_ATTEMPTS: '10', ASSETPORT_WORKER_POLL_MS: '500', ASSETPORT_SHUTDOWN_GRACE_SECONDS: '2' });
+    cluster = startCluster(pgServer.url, { ASSETPORT_JOB_LEASE_SECONDS: '3', ASSETPORT_JOB_MAX_ATTEMPTS: '10', ASSETPORT_WORKER_POLL_MS: '500', ASSETPORT_SHUTDOWN_GRACE_SECONDS: '2', ASSETPORT_UPLOADS_PER_MINUTE: '0' });
     await Promise.all([cluster.add('http'), cluster.add('http'), cluster.add('worker'), cluster.add('worker')]);
     const base = cluster.http[0]!.base!;
     const tenants = await makeTenants(base, pgServer.url, ORGS);
