@@ -10,7 +10,7 @@
  *
  * BENCH_QUICK=1: 40 imports across 8 orgs per phase (a few seconds). BENCH_LOAD_IMPORTS,
  * BENCH_LOAD_ORGS override the counts; BENCH_LOAD_ENV (JSON) adds ASSETPORT_* settings to
- * every process.
+ * every process; BENCH_PG_SETTINGS (JSON) PostgreSQL settings (e.g. {"synchronous_commit":"off"}).
  */
 import { startCluster, ensureBuild, migrateDatabase, type Cluster } from './cluster.js';
 import { followJob, jobOutcomes, makeSpace, makeTenants, percentile, smallPackage, spaceContents, upload, type Tenant } from './load-setup.js';
@@ -75,7 +75,7 @@ async function phase(cluster: Cluster, databaseUrl: string, tenants: Tenant[], w
 
 async function main(): Promise<void> {
   await ensureBuild();
-  const pgServer = await startThrowawayPostgres();
+  const pgServer = await startThrowawayPostgres(JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}') as Record<string, string>);
   let cluster: Cluster | undefined;
   try {
     migrateDatabase(pgServer.url);

@@ -16,6 +16,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ ASSETPORT_PASSWORD_CACHE_SECONDS: '300' }).passwordCache.ttlMs).toBe(300_000);
   });
 
+  it('reads the rate limits (0 turns one off) and whom to trust for the client address', () => {
+    expect(loadConfig({}).rateLimits).toEqual({ loginFailuresPerAddress: 20, loginFailuresPerUser: 100, loginFailureWindowSeconds: 900, uploadsPerMinute: 600, eventStreamsPerUser: 20 });
+    const c = loadConfig({ ASSETPORT_LOGIN_FAILURES_PER_ADDRESS: '0', ASSETPORT_LOGIN_FAILURES_PER_USER: '7', ASSETPORT_LOGIN_FAILURE_WINDOW_SECONDS: '60', ASSETPORT_UPLOADS_PER_MINUTE: '0', ASSETPORT_MAX_EVENT_STREAMS_PER_USER: '3' });
+    expect(c.rateLimits).toEqual({ loginFailuresPerAddress: 0, loginFailuresPerUser: 7, loginFailureWindowSeconds: 60, uploadsPerMinute: 0, eventStreamsPerUser: 3 });
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ ASSETPORT_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ASSETPORT_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ASSETPORT_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1,::1');
+    expect(() => loadConfig({ ASSETPORT_TRUST_PROXY: 'yes please' })).toThrow(/ASSETPORT_TRUST_PROXY/);
+    expect(() => loadConfig({ ASSETPORT_LOGIN_FAILURE_WINDOW_SECONDS: '0' })).toThrow(/ASSETPORT_LOGIN_FAILURE_WINDOW_SECONDS/);
+  });
+
   it('reads the timeouts, where 0 turns one off', () => {
     const c = loadConfig({ ASSETPORT_REQUEST_TIMEOUT_SECONDS: '0', ASSETPORT_IDLE_TIMEOUT_SECONDS: '5', ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '1KiB', ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS: '2' });
     expect(c.timeouts).toEqual({ requestMs: 0, idleMs: 5000, minUploadBytesPerSecond: 1024, uploadRateWindowMs: 2000, snaplogicCallMs: 900_000 });

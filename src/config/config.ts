@@ -47,6 +47,21 @@ export interface Timeouts {
   snaplogicCallMs: number;
 }
 
+export interface RateLimits {
+  /** Failed logins per client address per window (0: no limit). */
+  loginFailuresPerAddress: number;
+  /** Failed logins per user name (or access key) per window (0: no limit). */
+  loginFailuresPerUser: number;
+  loginFailureWindowSeconds: number;
+  /** Uploads (imports) per user per minute (0: no limit). */
+  uploadsPerMinute: number;
+  /** Open job event streams per user, per process (0: no limit). */
+  eventStreamsPerUser: number;
+}
+
+/** The defaults of the ASSETPORT_LOGIN_FAILURES_*, ASSETPORT_UPLOADS_PER_MINUTE and ASSETPORT_MAX_EVENT_STREAMS_PER_USER settings. */
+export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({ loginFailuresPerAddress: 20, loginFailuresPerUser: 100, loginFailureWindowSeconds: 900, uploadsPerMinute: 600, eventStreamsPerUser: 20 });
+
 export interface Config {
   host: string;
   port: number;
@@ -68,6 +83,9 @@ export interface Config {
   packageThreads: number;
   limits: Limits;
   timeouts: Timeouts;
+  rateLimits: RateLimits;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For is believed for the client address. */
+  trustProxy: boolean | number | string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -92,6 +110,28 @@ function size(env: Env, name: string, dflt: number, zeroAllowed = false): number
   const n = Number(m[1]) * mult;
   if (n < 1 && !zeroAllowed) throw new ConfigError(name, 'must be at least 1 byte');
   return n;
+}
+
+function rateLimits(env: Env): RateLimits {
+  const d = DEFAULT_RATE_LIMITS;
+  return {
+    loginFailuresPerAddress: int(env, 'ASSETPORT_LOGIN_FAILURES_PER_ADDRESS', d.loginFailuresPerAddress, 0, 1_000_000),
+    loginFailuresPerUser: int(env, 'ASSETPORT_LOGIN_FAILURES_PER_USER', d.loginFailuresPerUser, 0, 1_000_000),
+    loginFailureWindowSeconds: int(env, 'ASSETPORT_LOGIN_FAILURE_WINDOW_SECONDS', d.loginFailureWindowSeconds, 1, 7 * 24 * 3600),
+    uploadsPerMinute: int(env, 'ASSETPORT_UPLOADS_PER_MINUTE', d.uploadsPerMinute, 0, 1_000_000),
+    eventStreamsPerUser: int(env, 'ASSETPORT_MAX_EVENT_STREAMS_PER_USER', d.eventStreamsPerUser, 0, 100_000),
+  };
+}
+
+/** ASSETPORT_TRUST_PROXY: unset or false (none), true (any), a hop count, or a comma-separated list of proxy addresses or CIDR ranges. */
+function trustProxy(env: Env): boolean | number | string {
+  const raw = env.ASSETPORT_TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return int(env, 'ASSETPORT_TRUST_PROXY', 0, 0, 100);
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(p))) throw new ConfigError('ASSETPORT_TRUST_PROXY', 'must be true, false, a number of hops, or a comma-separated list of addresses or CIDR ranges');
+  return parts.join(',');
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
@@ -156,6 +196,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       pathBytes: int(env, 'ASSETPORT_MAX_PATH', 1024, 16, 65_535),
       exportBytes: size(env, 'ASSETPORT_MAX_EXPORT', 100 * 1024 ** 2),
     },
+    rateLimits: rateLimits(env),
+    trustProxy: trustProxy(env),
     timeouts: {
       requestMs: int(env, 'ASSETPORT_REQUEST_TIMEOUT_SECONDS', 3600, 0, 7 * 24 * 3600) * 1000,
       idleMs: int(env, 'ASSETPORT_IDLE_TIMEOUT_SECONDS', 120, 0, 24 * 3600) * 1000,

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'invalid_package'
   | 'precondition_failed'
+  | 'too_many_requests'
   | 'unavailable'
   | 'internal';
 
@@ -31,6 +32,12 @@ export class DomainError extends Error {
     this.code = code;
     this.details = details;
   }
+}
+
+/** The seconds a `too_many_requests` error asks the caller to wait (its Retry-After), if any. */
+export function retryAfterOf(e: DomainError): number | undefined {
+  const v = e.details?.retry_after_seconds;
+  return e.code === 'too_many_requests' && typeof v === 'number' ? v : undefined;
 }
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -28,6 +28,7 @@ import { closePromptly } from './shutdown.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { nativeClientError } from './native/errors.js';
 import { configurePasswordCache } from '../service/password-auth.js';
+import { configureRateLimits } from '../service/login-limits.js';
 
 export interface AppDeps {
   config: Config;
@@ -55,6 +56,9 @@ const isSnapLogicPath = (url: string): boolean => url.startsWith('/api/1/') || u
 const doorOf = (url: string): string =>
   url.startsWith('/api/v1') ? 'native' : url.startsWith('/v2/') ? 'roma' : url.startsWith('/v3/') ? 'iam' : isSnapLogicPath(url) ? 'snaplogic' : 'ops';
 
+/** Trusts the nearest `hops` proxies (as proxy-addr counts them: the socket's peer is hop 0). */
+const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const app = Fastify({
@@ -70,12 +74,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Errors before there is a request (bad HTTP, huge headers, a timeout) and bad URLs: problem+json too.
     clientErrorHandler: nativeClientError,
     frameworkErrors: (err, request, reply) => (isSnapLogicPath(request.url) ? renderSnapLogicError(err, request, reply) : renderNativeError(err, request, reply)),
+    // The client address failed logins are counted by: the socket's, or X-Forwarded-For from trusted proxies.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
 
   configurePasswordCache(deps.database.db, config.passwordCache);
+  configureRateLimits(deps.database.db, config.rateLimits);
   const routes = new RouteIndex();
   routes.watch(app);
 

@@ -16,6 +16,7 @@ import { findUserByName } from '../store/users.js';
 import { visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
 import { authenticatePassword, principalById } from './users.js';
+import { noteCredentialFailure, type Caller } from './login-limits.js';
 
 export { principalById };
 
@@ -28,8 +29,8 @@ export interface ProjectToken {
 }
 
 /** A token for one org (project), for a user's name and password. */
-export async function issueProjectToken(db: Kysely<DB>, input: { user: string; password: string; project: { id?: string; name?: string } }, ttlSeconds: number): Promise<ProjectToken> {
-  const p = await authenticatePassword(db, input.user, input.password);
+export async function issueProjectToken(db: Kysely<DB>, input: { user: string; password: string; project: { id?: string; name?: string } }, ttlSeconds: number, from: Caller): Promise<ProjectToken> {
+  const p = await authenticatePassword(db, input.user, input.password, from);
   if (!p) throw new DomainError('invalid_credentials', 'The user name or password is wrong, or the user is locked.');
   const ref = input.project.id ?? input.project.name;
   if (!ref) throw new DomainError('invalid_request', 'The scope needs a project id or name.', { field: 'auth.scope.project' });
@@ -46,8 +47,9 @@ export async function issueProjectToken(db: Kysely<DB>, input: { user: string; p
 }
 
 /** The caller of a token, and the org it is scoped to (null: any). */
-export async function authenticateScopedToken(db: Kysely<DB>, token: string): Promise<{ principal: Principal; orgId: string | null } | null> {
+export async function authenticateScopedToken(db: Kysely<DB>, token: string, from: Caller): Promise<{ principal: Principal; orgId: string | null } | null> {
   const t = await tokenScope(db, hashToken(token), new Date());
+  if (!t) await noteCredentialFailure(db, from);
   const principal = t ? await principalById(db, t.user_id) : null;
   return principal ? { principal, orgId: t!.org_id } : null;
 }
@@ -64,6 +66,9 @@ export async function createAccessKey(ctx: ServiceContext, userName: string): Pr
   await recordAudit(ctx.db, { actor: ctx.principal.name, action: 'access_key.create', details: { user: u.name, access_key: access } });
   return { access, secret, user: u.name, created_at: createdAt.toISOString() };
 }
+
+/** Counts a request whose AK/SK signature failed (./login-limits.ts); throws too_many_requests past the limit. */
+export const noteSignatureFailure = (db: Kysely<DB>, from: Caller, accessKey: string | undefined): Promise<void> => noteCredentialFailure(db, from, accessKey);
 
 /** The secret key and owner of an access key (for verifying a signature), or null. */
 export async function accessKeySecret(db: Kysely<DB>, keyring: KeyRing, access: string): Promise<{ secret: string; userId: string } | null> {

@@ -14,6 +14,7 @@ import { administeredOrg, spaceWithAccess } from './access.js';
 import type { ServiceContext } from './context.js';
 import { requireName } from './names-check.js';
 import { authenticatePassword, forgetPasswordsOf, principalOf } from './password-auth.js';
+import { noteCredentialFailure, type Caller } from './login-limits.js';
 
 /** Password authentication lives in password-auth.ts (with its remembered verifications). */
 export { authenticatePassword };
@@ -24,16 +25,18 @@ export async function principalById(db: Kysely<DB>, userId: string): Promise<Pri
   return u && !u.locked ? principalOf(u) : null;
 }
 
-export async function authenticateToken(db: Kysely<DB>, token: string): Promise<Principal | null> {
+/** The caller of a token; an unknown token counts as a failed login from `from` (./login-limits.ts). */
+export async function authenticateToken(db: Kysely<DB>, token: string, from: Caller): Promise<Principal | null> {
   const uid = (await tokenScope(db, hashToken(token), new Date()))?.user_id;
+  if (!uid) await noteCredentialFailure(db, from);
   return uid ? principalById(db, uid) : null;
 }
 
-export async function issueToken(db: Kysely<DB>, user: unknown, password: unknown, ttlSeconds: number): Promise<{ token: string; expires_at: string }> {
+export async function issueToken(db: Kysely<DB>, user: unknown, password: unknown, ttlSeconds: number, from: Caller): Promise<{ token: string; expires_at: string }> {
   if (typeof user !== 'string' || typeof password !== 'string') {
     throw new DomainError('invalid_request', 'Give {"user": "…", "password": "…"}.');
   }
-  const p = await authenticatePassword(db, user, password);
+  const p = await authenticatePassword(db, user, password, from);
   if (!p) throw new DomainError('invalid_credentials', 'The user name or password is wrong, or the user is locked.');
   const token = generateToken();
   const expires = new Date(Date.now() + ttlSeconds * 1000);

@@ -101,6 +101,7 @@ export interface AuditEventsTable {
   job_id: string | null;
   details: Json<Record<string, unknown>>;
 }
+export interface RateCountersTable { key: string; window_start: Timestamp; count: number }
 export interface SchemaMigrationsTable { version: number; name: string; applied_at: Timestamp }
 
 export interface DB {
@@ -122,5 +123,6 @@ export interface DB {
   content_blob_stages: ContentBlobStagesTable;
   jobs: JobsTable;
   audit_events: AuditEventsTable;
+  rate_counters: RateCountersTable;
   schema_migrations: SchemaMigrationsTable;
 }

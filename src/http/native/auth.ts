@@ -11,13 +11,13 @@ export async function authenticateNative(db: ServiceContext['db'], request: Fast
   if (!header) throw new DomainError('unauthenticated', 'This call needs credentials: Authorization: Bearer <token> (POST /api/v1/tokens) or Basic.');
   const bearer = parseBearer(header);
   if (bearer) {
-    const p = await authenticateToken(db, bearer);
+    const p = await authenticateToken(db, bearer, { address: request.ip });
     if (!p) throw new DomainError('invalid_credentials', 'The token is unknown or has expired.');
     return p;
   }
   const basic = parseBasicAuth(header);
   if (basic) {
-    const p = await authenticatePassword(db, basic.user, basic.password);
+    const p = await authenticatePassword(db, basic.user, basic.password, { address: request.ip });
     if (!p) throw new DomainError('invalid_credentials', 'The user name or password is wrong, or the user is locked.');
     return p;
   }

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDomainError, type ErrorCode } from '../../core/errors.js';
+import { isDomainError, retryAfterOf, type ErrorCode } from '../../core/errors.js';
 import { newId32 } from '../../core/ids.js';
 import { classifyHttpError, clientErrorProblem, SlowUploadError, type HttpProblemCode } from '../http-errors.js';
 import { unmatchedHandler, type RouteIndex } from '../route-index.js';
@@ -35,6 +35,7 @@ const NATIVE_ERRORS: Readonly<Record<NativeErrorCode, CatalogueEntry>> = Object.
   uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   invalid_package: { status: 422, title: 'Invalid package' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
   headers_too_large: { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
@@ -77,6 +78,8 @@ export function renderNativeError(err: unknown, request: FastifyRequest, reply: 
     const extra: Record<string, unknown> = {};
     if (err.details) for (const [k, v] of Object.entries(err.details)) if (k !== 'status') extra[k] = v;
     if (err.code === 'internal') request.log.error({ err }, 'internal error');
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return sendProblem(reply, problemOf(err.code, err.message, request, extra));
   }
   const http = classifyHttpError(err, limitsOf(request));

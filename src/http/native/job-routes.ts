@@ -7,6 +7,7 @@ import * as jobs from '../../service/jobs.js';
 import { JobWatch } from '../../service/job-watch.js';
 import type { JobRow } from '../../service/jobs.js';
 import type { AppDeps } from '../app.js';
+import { StreamSlots } from '../stream-slots.js';
 import { streamJobEvents } from './job-events.js';
 import { jobQuery } from './job-query.js';
 import { S } from './schemas.js';
@@ -17,6 +18,7 @@ type Params = Record<string, string>;
 export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyRequest) => ServiceContext, queued: (job: JobRow) => void): void {
   // One watch for every event stream of this process: a job is read once per change, for all its streams.
   const watch = new JobWatch(deps.database.db, deps.database.jobNotifications);
+  const streams = new StreamSlots(deps.config.rateLimits.eventStreamsPerUser);
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/jobs', { schema: S.listJobs }, async (r) => {
     const page = await jobs.listJobs(ctx(r), jobQuery(r.query));
@@ -47,7 +49,12 @@ export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyR
   // `interval_ms` (what the stream once polled at) is accepted and has no effect: events come as the job changes.
   app.get<{ Params: Params }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
     const first = await jobs.visibleJob(ctx(r), r.params.job!);
+    const release = streams.take(r.principal!.userId);
     reply.hijack();
-    await streamJobEvents(watch, r, reply.raw, first, jobView);
+    try {
+      await streamJobEvents(watch, r, reply.raw, first, jobView);
+    } finally {
+      release();
+    }
   });
 }

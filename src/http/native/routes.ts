@@ -69,7 +69,7 @@ export async function nativeDoor(app: FastifyInstance, deps: AppDeps & { routes:
 
   app.post('/tokens', { schema: S.token }, async (r, reply) => {
     const b = body(r);
-    return reply.code(201).send(await users.issueToken(db, b.user, b.password, config.tokenTtlSeconds));
+    return reply.code(201).send(await users.issueToken(db, b.user, b.password, config.tokenTtlSeconds, { address: r.ip }));
   });
 
   app.delete('/tokens/current', { schema: S.none }, async (r, reply) => {

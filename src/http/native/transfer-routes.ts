@@ -8,6 +8,7 @@ import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
 import type { JobRow } from '../../service/jobs.js';
 import { writableSpace } from '../../service/spaces.js';
+import { countUpload } from '../../service/login-limits.js';
 import { sideOfKind } from '../../package/manifest.js';
 import type { AppDeps } from '../app.js';
 import { receiveUpload, type ReceivedUpload, type UploadedZip } from '../upload.js';
@@ -50,6 +51,7 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
   app.post<{ Params: Params; Querystring: Record<string, unknown> }>('/spaces/:space/imports', { schema: S.imports }, async (r, reply) => {
     // The caller must be able to write the space before a byte of the upload is read.
     const space = await writableSpace(ctx(r), r.params.space!);
+    await countUpload(ctx(r));
     const side = sideOfKind(space.kind);
     // A dry run asked for in the query reads the upload in place, never storing it.
     const local = ['true', '1'].includes(String(r.query.dry_run));

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { UNSIGNED_PAYLOAD, verifySdkSignature } from '../../auth/aksk-signature.js';
 import type { Principal } from '../../auth/principal.js';
 import type { KeyRing } from '../../secrets/key-ring.js';
-import { accessKeySecret, authenticateScopedToken, principalById } from '../../service/credentials.js';
+import { accessKeySecret, authenticateScopedToken, noteSignatureFailure, principalById } from '../../service/credentials.js';
 import type { ServiceContext } from '../../service/context.js';
 import { RomaError } from './errors.js';
 
@@ -26,12 +26,15 @@ const header = (r: FastifyRequest, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** The access key a signed request names (only asked once the key is known to exist). */
+const accessKeyOf = (r: FastifyRequest): string | undefined => /Access=([^,\s]+)/i.exec(header(r, 'authorization') ?? '')?.[1];
+
 export async function authenticateRoma(db: Db, keyring: KeyRing, r: FastifyRequest, projectId: string | undefined): Promise<Principal> {
   const auth = header(r, 'authorization');
   if (auth && /^SDK-HMAC-SHA256\s/i.test(auth)) return authenticateSignature(db, keyring, r);
   const token = header(r, 'x-auth-token');
   if (!token) throw new RomaError('ROMA.1000', 'The request carries no X-Auth-Token (or AK/SK signature).');
-  const who = await authenticateScopedToken(db, token);
+  const who = await authenticateScopedToken(db, token, { address: r.ip });
   if (!who) throw new RomaError('ROMA.1002', 'The token is unknown or has expired.');
   if (projectId !== undefined && who.orgId !== null && who.orgId !== projectId) throw new RomaError('ROMA.1006', 'The token is for another project.');
   return who.principal;
@@ -53,6 +56,8 @@ async function authenticateSignature(db: Db, keyring: KeyRing, r: FastifyRequest
     },
   });
   if (!result.ok) {
+    // Counted per address, and per access key when it exists; past the limit this throws too_many_requests.
+    await noteSignatureFailure(db, { address: r.ip }, owner === undefined ? undefined : accessKeyOf(r));
     const why = { missing: 'no signature', malformed: 'a malformed signature', unknown_key: 'an unknown access key', expired: 'an X-Sdk-Date more than 15 minutes off', bad_signature: 'a signature that does not match' }[result.reason];
     throw new RomaError('ROMA.1002', `The request carries ${why}.`);
   }

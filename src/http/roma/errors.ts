@@ -5,7 +5,7 @@
  * `{error_code, error_msg, error_details, request_id}`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDomainError, type ErrorCode } from '../../core/errors.js';
+import { isDomainError, retryAfterOf, type ErrorCode } from '../../core/errors.js';
 import { classifyHttpError, type HttpProblemCode } from '../http-errors.js';
 
 export type RomaCode =
@@ -27,6 +27,7 @@ export type RomaCode =
   | 'ROMA.00000413'
   | 'ROMA.00000414'
   | 'ROMA.00000415'
+  | 'ROMA.00000429'
   | 'ROMA.00000431'
   | 'ROMA.00000500'
   | 'ROMA.00000503';
@@ -52,6 +53,7 @@ const ROMA_ERRORS: Readonly<Record<RomaCode, Entry>> = Object.freeze({
   'ROMA.00000413': { status: 413, summary: 'The request body is too large.' },
   'ROMA.00000414': { status: 414, summary: 'The URL is too long.' },
   'ROMA.00000415': { status: 415, summary: 'Unsupported media type.' },
+  'ROMA.00000429': { status: 429, summary: 'Too many requests.' },
   'ROMA.00000431': { status: 431, summary: 'The request headers are too large.' },
   'ROMA.00000500': { status: 500, summary: 'Internal error.' },
   'ROMA.00000503': { status: 503, summary: 'Service unavailable.' },
@@ -78,6 +80,7 @@ const FROM_CORE: Readonly<Record<ErrorCode | HttpProblemCode, RomaCode>> = Objec
   request_timeout: 'ROMA.00000408',
   uri_too_long: 'ROMA.00000414',
   headers_too_large: 'ROMA.00000431',
+  too_many_requests: 'ROMA.00000429',
   internal: 'ROMA.00000500',
 });
 
@@ -110,6 +113,8 @@ export function renderRomaError(err: unknown, request: FastifyRequest, reply: Fa
   if (err instanceof RomaError) return sendRomaError(reply, request, err.code, err.message);
   if (isDomainError(err)) {
     if (err.code === 'internal') request.log.error({ err }, 'internal error');
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return sendRomaError(reply, request, FROM_CORE[err.code], err.message);
   }
   const http = classifyHttpError(err);

@@ -4,13 +4,13 @@
  * good for that project (org) only. Errors are IAM's: `{"error": {"code", "title", "message"}}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDomainError } from '../../core/errors.js';
+import { isDomainError, retryAfterOf } from '../../core/errors.js';
 import { issueProjectToken } from '../../service/credentials.js';
 import type { AppDeps } from '../app.js';
 import { classifyHttpError } from '../http-errors.js';
 
 const TOKEN_TTL_SECONDS = 24 * 3600;
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error' };
 
 class IamError extends Error {
   constructor(
@@ -28,7 +28,9 @@ function sendIamError(reply: FastifyReply, status: number, message: string): Fas
 function renderIamError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof IamError) return sendIamError(reply, err.status, err.message);
   if (isDomainError(err)) {
-    const status = err.code === 'invalid_credentials' || err.code === 'unauthenticated' ? 401 : err.code === 'forbidden' ? 403 : err.code === 'internal' ? 500 : 400;
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    const status = err.code === 'invalid_credentials' || err.code === 'unauthenticated' ? 401 : err.code === 'forbidden' ? 403 : err.code === 'too_many_requests' ? 429 : err.code === 'internal' ? 500 : 400;
     return sendIamError(reply, status, err.message);
   }
   const http = classifyHttpError(err);
@@ -60,7 +62,7 @@ export async function iamRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
     const id = str(project?.id);
     const pname = str(project?.name);
     if (!id && !pname) throw new IamError(400, 'auth.scope.project needs id or name: tokens are scoped to a project.');
-    const t = await issueProjectToken(db, { user: name, password, project: { ...(id ? { id } : {}), ...(pname ? { name: pname } : {}) } }, TOKEN_TTL_SECONDS);
+    const t = await issueProjectToken(db, { user: name, password, project: { ...(id ? { id } : {}), ...(pname ? { name: pname } : {}) } }, TOKEN_TTL_SECONDS, { address: r.ip });
     const domain = { id: t.org.id, name: str(user?.domain?.name) ?? t.org.name };
     reply.header('x-subject-token', t.token);
     return reply.code(201).send({

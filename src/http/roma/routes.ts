@@ -16,6 +16,7 @@ import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
 import * as jobs from '../../service/jobs.js';
 import { instanceOfOrg, writableSpace } from '../../service/spaces.js';
+import { countUpload } from '../../service/login-limits.js';
 import type { AppDeps } from '../app.js';
 import { unmatchedHandler, type RouteIndex } from '../route-index.js';
 import { receiveUpload } from '../upload.js';
@@ -78,6 +79,7 @@ async function romaImport(r: FastifyRequest<{ Params: Params; Querystring: Recor
   const opts = parseRomaImportOptions(r.query);
   // Write permission is checked before the upload is read: a reader's upload is not stored.
   await writableSpace(ctx, r.params.instance_id);
+  await countUpload(ctx);
   if (!r.isMultipart()) throw new RomaError(r.headers['content-length'] === '0' || r.headers['content-type'] === undefined ? 'ROMA.13001' : 'ROMA.13000', `The import takes multipart/form-data with the file part '${FILE_PART}'.`);
   const up = await receiveUpload(r, db, { parts: { [FILE_PART]: { kind: 'zip', maxBytes: config.limits.uploadBytes } }, minRate: { minBytesPerSecond: config.timeouts.minUploadBytesPerSecond, windowMs: config.timeouts.uploadRateWindowMs } }).catch((e: unknown) => {
     const m = e instanceof Error ? e.message : '';

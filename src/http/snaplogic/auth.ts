@@ -15,13 +15,13 @@ export async function authenticateSnapLogic(db: ServiceContext['db'], request: F
   if (!header) throw new SnapLogicError('unauthenticated', 'This call needs credentials: Authorization: Basic (user name and password) or Bearer <token>.');
   const bearer = parseBearer(header);
   if (bearer) {
-    const p = await authenticateToken(db, bearer);
+    const p = await authenticateToken(db, bearer, { address: request.ip });
     if (!p) throw new SnapLogicError('invalid_credentials', 'The token is unknown or has expired.');
     return p;
   }
   const basic = parseBasicAuth(header);
   if (basic) {
-    const p = await authenticatePassword(db, basic.user, basic.password);
+    const p = await authenticatePassword(db, basic.user, basic.password, { address: request.ip });
     if (!p) throw new SnapLogicError('invalid_credentials', 'The user name or password is wrong, or the user is locked.');
     return p;
   }

@@ -5,7 +5,7 @@
  * (reference/snaplogic-apim-import.md); the code itself is ours, for metrics and logs.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDomainError, type ErrorCode } from '../../core/errors.js';
+import { isDomainError, retryAfterOf, type ErrorCode } from '../../core/errors.js';
 import { classifyHttpError, SlowUploadError, type HttpProblemCode } from '../http-errors.js';
 import type { RouteIndex } from '../route-index.js';
 
@@ -28,6 +28,7 @@ export type SnapLogicCode =
   | 'payload_too_large'
   | 'uri_too_long'
   | 'headers_too_large'
+  | 'too_many_requests'
   | 'internal'
   | 'unavailable'
   | 'call_timeout';
@@ -51,6 +52,7 @@ const SNAPLOGIC_ERRORS: Readonly<Record<SnapLogicCode, { status: number }>> = Ob
   payload_too_large: { status: 413 },
   uri_too_long: { status: 414 },
   headers_too_large: { status: 431 },
+  too_many_requests: { status: 429 },
   internal: { status: 500 },
   unavailable: { status: 503 },
   call_timeout: { status: 504 },
@@ -77,6 +79,7 @@ const FROM_CORE: Readonly<Record<ErrorCode | HttpProblemCode, SnapLogicCode>> = 
   request_timeout: 'request_timeout',
   uri_too_long: 'uri_too_long',
   headers_too_large: 'headers_too_large',
+  too_many_requests: 'too_many_requests',
   internal: 'internal',
 });
 
@@ -122,6 +125,8 @@ export function renderSnapLogicError(err: unknown, request: FastifyRequest, repl
   if (err instanceof SnapLogicError) return sendSnapLogicError(reply, request, err.code, err.message);
   if (isDomainError(err)) {
     if (err.code === 'internal') request.log.error({ err }, 'internal error');
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     const code = FROM_CORE[err.code];
     return sendSnapLogicError(reply, request, code, domainMessage(code, err.message, err.details, request));
   }

@@ -13,6 +13,7 @@ import type { ServiceContext } from '../../service/context.js';
 import * as exportsService from '../../service/exports.js';
 import * as imports from '../../service/imports.js';
 import type { JobRow } from '../../service/jobs.js';
+import { countUpload } from '../../service/login-limits.js';
 import type { AppDeps } from '../app.js';
 import { receiveUpload } from '../upload.js';
 import { SnapLogicError } from './errors.js';
@@ -67,6 +68,7 @@ export async function snapLogicImport(r: FastifyRequest, ctx: ServiceContext, de
     const empty = r.headers['content-type'] === undefined || r.headers['content-length'] === '0';
     throw empty ? new SnapLogicError('missing_file', missing) : new SnapLogicError('not_multipart', `The request must be multipart/form-data with the part 'file' (and optionally 'file_account', 'file_expr'); its Content-Type is '${String(r.headers['content-type']).slice(0, 80)}'.`);
   }
+  await countUpload(ctx);
   const { limits, timeouts } = deps.config;
   const up = await receiveUpload(r, deps.database.db, {
     parts: { file: { kind: 'zip', maxBytes: limits.uploadBytes }, file_account: { kind: 'json', maxBytes: JSON_PART_BYTES }, file_expr: { kind: 'zip', maxBytes: limits.uploadBytes } },
