@@ -89,12 +89,13 @@ export async function upload(base: string, token: string, spaceId: string, zip: 
 }
 
 /** Follows the job's event stream to its `done` event; the job's final state (undefined: the stream broke first). */
-export async function followJob(base: string, token: string, jobId: string): Promise<string | undefined> {
+export async function followJob(base: string, token: string, jobId: string, onFirstEvent?: () => void): Promise<string | undefined> {
   const r = await fetch(`${base}/api/v1/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${token}` } });
   if (r.status !== 200 || !r.body) return undefined;
   const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of r.body) {
+    if (!text) onFirstEvent?.();
     text += decoder.decode(chunk as Uint8Array, { stream: true });
     const m = /event: done\ndata: (.*)\n/.exec(text);
     if (m) return (JSON.parse(m[1]!) as { state: string }).state;
@@ -120,14 +121,16 @@ export interface JobOutcome {
   id: string;
   state: string;
   attempts: number;
+  /** From its (last) claim to its end, as the database's clock saw it. */
+  run_ms: number;
 }
 
 export async function jobOutcomes(databaseUrl: string, ids: string[]): Promise<Map<string, JobOutcome>> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const r = await client.query<JobOutcome>('SELECT id, state, attempts FROM jobs WHERE id = ANY($1)', [ids]);
-    return new Map(r.rows.map((j) => [j.id, { ...j, attempts: Number(j.attempts) }]));
+    const r = await client.query<JobOutcome>('SELECT id, state, attempts, extract(epoch FROM finished_at - started_at) * 1000 AS run_ms FROM jobs WHERE id = ANY($1)', [ids]);
+    return new Map(r.rows.map((j) => [j.id, { ...j, attempts: Number(j.attempts), run_ms: Number(j.run_ms) }]));
   } finally {
     await client.end();
   }

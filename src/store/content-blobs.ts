@@ -41,7 +41,7 @@ async function claim(db: Kysely<DB>, jobId: string, c: ContentExpectation): Prom
 }
 
 /** Writes the stream as the content's chunks, checking size and SHA-256; one chunk in flight while the next is read. */
-async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncIterable<Buffer | Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
+async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncIterable<Buffer | Uint8Array>, o: StageOptions): Promise<void> {
   await db.deleteFrom('content_blob_chunks').where('sha256', '=', c.sha256).execute();
   const hash = createHash('sha256');
   let size = 0;
@@ -56,23 +56,29 @@ async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncI
     pending = [];
     pendingBytes = 0;
     await inFlight;
-    const insert = db.insertInto('content_blob_chunks').values({ sha256: c.sha256, seq: seq++, data: byteaValue(data) }).execute().then(() => onBytes?.(n));
+    const insert = db.insertInto('content_blob_chunks').values({ sha256: c.sha256, seq: seq++, data: byteaValue(data) }).execute().then(() => o.onBytes?.(n));
     insert.catch(() => undefined); // surfaces at the next flush or below
     inFlight = insert;
   };
-  for await (const piece of source) {
-    const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
-    hash.update(buf);
-    size += buf.length;
-    for (let at = 0; at < buf.length; ) {
-      const take = Math.min(buf.length - at, CONTENT_CHUNK_BYTES - pendingBytes);
-      pending.push(buf.subarray(at, at + take));
-      pendingBytes += take;
-      at += take;
-      if (pendingBytes >= CONTENT_CHUNK_BYTES) await flush();
+  try {
+    for await (const piece of source) {
+      o.signal?.throwIfAborted();
+      const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+      hash.update(buf);
+      size += buf.length;
+      for (let at = 0; at < buf.length; ) {
+        const take = Math.min(buf.length - at, CONTENT_CHUNK_BYTES - pendingBytes);
+        pending.push(buf.subarray(at, at + take));
+        pendingBytes += take;
+        at += take;
+        if (pendingBytes >= CONTENT_CHUNK_BYTES) await flush();
+      }
     }
+    await flush();
+  } finally {
+    // Nothing of this write is still on its way once this returns or throws.
+    await inFlight?.catch(() => undefined);
   }
-  await flush();
   await inFlight;
   const actual = { sha256: hash.digest('hex'), size };
   if (actual.sha256 !== c.sha256 || actual.size !== c.size) throw new ContentMismatchError(c, actual);
@@ -105,7 +111,7 @@ export async function stageContent(db: Kysely<DB>, jobId: string, c: ContentExpe
       continue;
     }
     try {
-      await writeChunks(db, c, await open(), o.onBytes);
+      await writeChunks(db, c, await open(), o);
     } catch (e) {
       await db.deleteFrom('content_blobs').where('sha256', '=', c.sha256).where('writer', '=', jobId).where('complete', '=', false).execute().catch(() => undefined);
       throw e;

@@ -73,8 +73,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 function openPostgres(url: string, max: number): Database {
   transferByteaAsBase64(false);
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'assetport' });
-  // An idle client error (server restart) must not crash the process; the next query reconnects.
+  // A connection lost (a server restart, a terminated backend) must not crash the process:
+  // an idle one is dropped by the pool ('error' on the pool); one checked out (say, by a
+  // transaction between two statements) emits 'error' on itself, and without a listener
+  // that would be an uncaught exception. Its next statement fails, and the pool does not
+  // take it back; the next query opens another connection.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const jobNotifications = new JobNotifications(new PgNotificationSource(url));
   return {

@@ -132,3 +132,31 @@ describe('job changes through LISTEN/NOTIFY', () => {
     }
   }, 60_000);
 });
+
+describe.runIf(TEST_DB_KIND === 'postgres')('a pool connection killed under a transaction', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t?.drop());
+
+  it('fails that transaction, not the process, and the next query works', async () => {
+    const db = t.database.db;
+    const tx = db.transaction().execute(async (trx) => {
+      const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!.pid;
+      // Between two statements, the connection is killed from elsewhere.
+      const other = await openDatabase({ databaseUrl: t.url!, poolSize: 1 });
+      try {
+        await sql`SELECT pg_terminate_backend(${pid})`.execute(other.db);
+      } finally {
+        await other.close();
+      }
+      await sleep(200);
+      await sql`SELECT 1`.execute(trx);
+    });
+    await expect(tx).rejects.toThrow();
+    // (Without a listener on the checked-out connection, its 'error' event would have been an uncaught exception.)
+    const r = await sql<{ one: number }>`SELECT 1 AS one`.execute(db);
+    expect(r.rows[0]!.one).toBe(1);
+  }, 60_000);
+});
