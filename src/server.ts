@@ -136,6 +136,17 @@ async function prepareServing(
   return { serving, metrics, app };
 }
 
+/** /metrics on an address of its own (ASSETPORT_METRICS_LISTEN), for HTTP and worker processes alike; `undo` runs when it can't listen. */
+async function listenForMetrics(config: Config, metrics: InstanceType<Serving['Metrics']>, undo: () => Promise<void>): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  if (!config.metrics.listen) return undefined;
+  try {
+    return await (await import('./http/metrics-access.js')).startMetricsListener(config, metrics);
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+}
+
 export async function startProcess(config: Config, opts: StartOptions): Promise<RunningProcess> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   ownerOnlyFromNowOn();
@@ -195,16 +206,20 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
       throw e;
     }
   }
+  const metricsListener = await listenForMetrics(config, metrics, async () => {
+    await app?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+  });
   worker?.start();
   started = true;
-  logger.info({ url, worker: Boolean(worker), database: database.kind }, 'assetport started');
+  logger.info({ url, metrics_url: metricsListener?.url, worker: Boolean(worker), database: database.kind }, 'assetport started');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('stopping');
       // Both at once: the worker stops claiming while requests under way finish.
-      await Promise.all([app?.close(), worker?.stop(config.shutdownGraceSeconds * 1000)]);
+      await Promise.all([app?.close(), worker?.stop(config.shutdownGraceSeconds * 1000), metricsListener?.close()]);
       await closePackageThreads();
       await database.close();
       logger.info('stopped');

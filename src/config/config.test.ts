@@ -28,6 +28,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ASSETPORT_LOGIN_FAILURE_WINDOW_SECONDS: '0' })).toThrow(/ASSETPORT_LOGIN_FAILURE_WINDOW_SECONDS/);
   });
 
+  it('reads who may read /metrics', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, listen: undefined });
+    expect(loadConfig({ ASSETPORT_METRICS_TOKEN: 'm'.repeat(16) }).metrics.token).toBe('m'.repeat(16));
+    expect(() => loadConfig({ ASSETPORT_METRICS_TOKEN: 'short' })).toThrow(/ASSETPORT_METRICS_TOKEN/);
+    expect(loadConfig({ ASSETPORT_METRICS_LISTEN: '9464' }).metrics.listen).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ASSETPORT_METRICS_LISTEN: '0.0.0.0:9464' }).metrics.listen).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(loadConfig({ ASSETPORT_METRICS_LISTEN: '[::1]:9464' }).metrics.listen).toEqual({ host: '::1', port: 9464 });
+    expect(loadConfig({ ASSETPORT_METRICS_LISTEN: ':9464' }).metrics.listen).toEqual({ host: '127.0.0.1', port: 9464 });
+    for (const bad of ['host:', 'a:b', '1:2:3', '70000', 'x y:1']) expect(() => loadConfig({ ASSETPORT_METRICS_LISTEN: bad }), bad).toThrow(/ASSETPORT_METRICS_LISTEN/);
+  });
+
   it('reads the timeouts, where 0 turns one off', () => {
     const c = loadConfig({ ASSETPORT_REQUEST_TIMEOUT_SECONDS: '0', ASSETPORT_IDLE_TIMEOUT_SECONDS: '5', ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '1KiB', ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS: '2' });
     expect(c.timeouts).toEqual({ requestMs: 0, idleMs: 5000, minUploadBytesPerSecond: 1024, uploadRateWindowMs: 2000, snaplogicCallMs: 900_000 });

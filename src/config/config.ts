@@ -84,6 +84,8 @@ export interface Config {
   limits: Limits;
   timeouts: Timeouts;
   rateLimits: RateLimits;
+  /** Who may read /metrics: a bearer token, and/or a listen address of its own (then not on the main one). */
+  metrics: { token: string | undefined; listen: { host: string; port: number } | undefined };
   /** Fastify's trustProxy: which proxies' X-Forwarded-For is believed for the client address. */
   trustProxy: boolean | number | string;
 }
@@ -132,6 +134,22 @@ function trustProxy(env: Env): boolean | number | string {
   const parts = raw.split(',').map((p) => p.trim());
   if (parts.some((p) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(p))) throw new ConfigError('ASSETPORT_TRUST_PROXY', 'must be true, false, a number of hops, or a comma-separated list of addresses or CIDR ranges');
   return parts.join(',');
+}
+
+function metricsToken(env: Env): string | undefined {
+  const t = env.ASSETPORT_METRICS_TOKEN;
+  if (t === undefined || t === '') return undefined;
+  if (!/^[\x21-\x7e]{16,512}$/.test(t)) throw new ConfigError('ASSETPORT_METRICS_TOKEN', 'must be 16 to 512 printable characters without spaces');
+  return t;
+}
+
+/** ASSETPORT_METRICS_LISTEN: `host:port`, `[v6]:port` or a port alone (on 127.0.0.1). */
+function metricsListen(env: Env): { host: string; port: number } | undefined {
+  const raw = env.ASSETPORT_METRICS_LISTEN?.trim();
+  if (!raw) return undefined;
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):)?(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[3]) > 65535) throw new ConfigError('ASSETPORT_METRICS_LISTEN', 'must be host:port, [ipv6]:port or a port');
+  return { host: m[1] || m[2] || '127.0.0.1', port: Number(m[3]) };
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
@@ -197,6 +215,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       exportBytes: size(env, 'ASSETPORT_MAX_EXPORT', 100 * 1024 ** 2),
     },
     rateLimits: rateLimits(env),
+    metrics: { token: metricsToken(env), listen: metricsListen(env) },
     trustProxy: trustProxy(env),
     timeouts: {
       requestMs: int(env, 'ASSETPORT_REQUEST_TIMEOUT_SECONDS', 3600, 0, 7 * 24 * 3600) * 1000,

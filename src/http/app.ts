@@ -109,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throwFileSizeLimit: true,
     limits: { fileSize: config.limits.uploadBytes + 1, files: 4, fields: 8, fieldSize: 1024 * 1024, parts: 12, headerPairs: 64 },
   });
-  registerOpsRoutes(app, deps.database, metrics, deps.started);
+  registerOpsRoutes(app, deps.database, metrics, { token: config.metrics.token, here: !config.metrics.listen }, deps.started);
   await registerApiReference(app);
   await registerConsole(app, routes);
   await app.register(async (door) => nativeDoor(door, { ...deps, routes }), { prefix: '/api/v1' });

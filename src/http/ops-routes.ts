@@ -4,8 +4,10 @@ import { sql } from 'kysely';
 import type { Database } from '../store/database.js';
 import { loadMigrations, migrationsApplied } from '../store/migrate.js';
 import type { Metrics } from './metrics.js';
+import { registerMetricsRoute } from './metrics-access.js';
 
-export function registerOpsRoutes(app: FastifyInstance, database: Database, metrics: Metrics, started?: () => boolean): void {
+/** `metricsAccess`: the metrics token, and whether /metrics is served here (not on ASSETPORT_METRICS_LISTEN). */
+export function registerOpsRoutes(app: FastifyInstance, database: Database, metrics: Metrics, metricsAccess: { token: string | undefined; here: boolean }, started?: () => boolean): void {
   const migrations = loadMigrations(); // read once, not on every probe
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -23,8 +25,5 @@ export function registerOpsRoutes(app: FastifyInstance, database: Database, metr
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, database: database.kind });
   });
 
-  app.get('/metrics', async (_req, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  if (metricsAccess.here) registerMetricsRoute(app, metrics, metricsAccess.token);
 }
