@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { claimJob, completeJob, enqueueJob, getJob } from '../../src/jobs/queue.js';
+import { getBlob, writeBlob } from '../../src/store/blobs.js';
+import { sweepFinishedJobs } from '../../src/store/retention.js';
+
+describe('retention sweep', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  const blob = async () => (await writeBlob(t.database.db, Readable.from([Buffer.from('PK-data')]), { maxBytes: 1000 })).id;
+
+  it('removes finished jobs that ended before the cut-off with their blobs, never a running or recent job', async () => {
+    const db = t.database.db;
+    const oldIn = await blob();
+    const oldOut = await blob();
+    const old = await enqueueJob(db, { kind: 'ret.a', userId: null, params: {}, inputBlobId: oldIn });
+    const runIn = await blob();
+    const running = await enqueueJob(db, { kind: 'ret.b', userId: null, params: {}, inputBlobId: runIn });
+    const recentIn = await blob();
+    const recent = await enqueueJob(db, { kind: 'ret.c', userId: null, params: {}, inputBlobId: recentIn });
+    expect((await claimJob(db, 'w', ['ret.a'], 60_000))?.id).toBe(old.id);
+    expect(await completeJob(db, old.id, 'w', {}, { output_blob_id: oldOut })).toBe(true);
+    expect((await claimJob(db, 'w', ['ret.c'], 60_000))?.id).toBe(recent.id);
+    expect(await completeJob(db, recent.id, 'w', {})).toBe(true);
+    expect((await claimJob(db, 'w', ['ret.b'], 60_000))?.id).toBe(running.id);
+    // A fixed "now": the old job ended ten days ago, the recent one an hour ago; the running one's start is long past.
+    const now = new Date('2030-01-10T00:00:00Z');
+    await db.updateTable('jobs').set({ finished_at: new Date('2029-12-31T00:00:00Z') }).where('id', '=', old.id).execute();
+    await db.updateTable('jobs').set({ finished_at: new Date('2030-01-09T23:00:00Z') }).where('id', '=', recent.id).execute();
+    await db.updateTable('jobs').set({ created_at: new Date('2029-01-01T00:00:00Z') }).where('id', '=', running.id).execute();
+
+    const cutoff = new Date(now.getTime() - 24 * 3600_000);
+    expect(await sweepFinishedJobs(db, cutoff, 1)).toBe(1);
+    expect(await getJob(db, old.id)).toBeUndefined();
+    expect(await getBlob(db, oldIn)).toBeUndefined();
+    expect(await getBlob(db, oldOut)).toBeUndefined();
+    expect((await getJob(db, running.id))?.state).toBe('RUNNING');
+    expect(await getBlob(db, runIn)).toBeDefined();
+    expect((await getJob(db, recent.id))?.state).toBe('SUCCEEDED');
+    expect(await getBlob(db, recentIn)).toBeDefined();
+    // Nothing left to sweep: a second sweep removes nothing.
+    expect(await sweepFinishedJobs(db, cutoff, 1)).toBe(0);
+  });
+});
