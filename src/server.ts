@@ -15,6 +15,7 @@ import { beginOpenDatabase, type Database, type OpeningDatabase } from './store/
 import { loadMigrations, migrate, migrationsApplied } from './store/migrate.js';
 import { usableTemplate } from './store/pglite-template.js';
 import { makeOwnerOnly, ownerOnlyFromNowOn } from './store/data-dir.js';
+import { startRetentionSweeps } from './jobs/retention-timer.js';
 import { closePackageThreads, setPackageThreads } from './package/thread-pool.js';
 
 /** What serving needs beyond the database, loaded while the database opens rather than before it. */
@@ -211,6 +212,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
     await database.close().catch(() => undefined);
   });
   worker?.start();
+  const sweeps = startRetentionSweeps(database.db, logger, { retainJobsHours: config.retainJobsHours, intervalSeconds: config.sweepIntervalSeconds });
   started = true;
   logger.info({ url, metrics_url: metricsListener?.url, worker: Boolean(worker), database: database.kind }, 'assetport started');
 
@@ -219,7 +221,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
     (stopping ??= (async () => {
       logger.info('stopping');
       // Both at once: the worker stops claiming while requests under way finish.
-      await Promise.all([app?.close(), worker?.stop(config.shutdownGraceSeconds * 1000), metricsListener?.close()]);
+      await Promise.all([app?.close(), worker?.stop(config.shutdownGraceSeconds * 1000), metricsListener?.close(), sweeps.stop()]);
       await closePackageThreads();
       await database.close();
       logger.info('stopped');

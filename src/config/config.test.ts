@@ -11,6 +11,13 @@ describe('loadConfig', () => {
     expect(c.passwordCache).toEqual({ ttlMs: 60_000, maxEntries: 10_000 });
   });
 
+  it('reads the retention settings, where 0 keeps jobs forever or never sweeps', () => {
+    expect(loadConfig({})).toMatchObject({ retainJobsHours: 720, sweepIntervalSeconds: 3600 });
+    expect(loadConfig({ ASSETPORT_RETAIN_JOBS_HOURS: '0', ASSETPORT_SWEEP_INTERVAL_SECONDS: '0' })).toMatchObject({ retainJobsHours: 0, sweepIntervalSeconds: 0 });
+    expect(loadConfig({ ASSETPORT_RETAIN_JOBS_HOURS: '48', ASSETPORT_SWEEP_INTERVAL_SECONDS: '60' })).toMatchObject({ retainJobsHours: 48, sweepIntervalSeconds: 60 });
+    expect(() => loadConfig({ ASSETPORT_RETAIN_JOBS_HOURS: '-1' })).toThrow(ConfigError);
+  });
+
   it('reads the password cache settings, where a TTL of 0 turns it off', () => {
     expect(loadConfig({ ASSETPORT_PASSWORD_CACHE_SECONDS: '0', ASSETPORT_PASSWORD_CACHE_ENTRIES: '5' }).passwordCache).toEqual({ ttlMs: 0, maxEntries: 5 });
     expect(loadConfig({ ASSETPORT_PASSWORD_CACHE_SECONDS: '300' }).passwordCache.ttlMs).toBe(300_000);

@@ -78,6 +78,10 @@ export interface Config {
   jobLeaseSeconds: number;
   jobMaxAttempts: number;
   workerPollMs: number;
+  /** Finished jobs (with their uploaded package and archive) are removed this long after they ended; 0 keeps them. */
+  retainJobsHours: number;
+  /** How often each process runs the retention sweep; 0 never. */
+  sweepIntervalSeconds: number;
   shutdownGraceSeconds: number;
   /** Threads that verify and compress package entries beside the calling one (0: none). */
   packageThreads: number;
@@ -202,6 +206,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jobLeaseSeconds: int(env, 'ASSETPORT_JOB_LEASE_SECONDS', 30, 1, 3600),
     jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
     workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 2000, 10, 60_000),
+    retainJobsHours: int(env, 'ASSETPORT_RETAIN_JOBS_HOURS', 30 * 24, 0, 100 * 365 * 24),
+    sweepIntervalSeconds: int(env, 'ASSETPORT_SWEEP_INTERVAL_SECONDS', 3600, 0, 7 * 24 * 3600),
     shutdownGraceSeconds: int(env, 'ASSETPORT_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
     packageThreads: int(env, 'ASSETPORT_PACKAGE_THREADS', defaultPackageThreads(), 0, 64),
     limits: {
