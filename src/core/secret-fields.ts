@@ -317,8 +317,6 @@ export function applyAccountOverride<T>(type: AssetType, storedBody: T, override
 /** What `resealSecrets` did: the body with its secrets under the current key, and what moved. */
 export interface Resealed<T> {
   body: T;
-  /** Key id of every secret value found, before re-sealing (null for a malformed value). */
-  keyIds: (string | null)[];
   /** [old ciphertext, new ciphertext] of every value moved to the current key. */
   moved: [string, string][];
   /** Secret values left as they were because the ring cannot decrypt them. */
@@ -333,14 +331,13 @@ export interface Resealed<T> {
 export function resealSecrets<T>(type: AssetType, body: T, ring: KeyRing): Resealed<T> {
   const copy = clone(body);
   const settings = settingsOf(copy);
-  const out: Resealed<T> = { body: copy, keyIds: [], moved: [], unreadable: 0 };
+  const out: Resealed<T> = { body: copy, moved: [], unreadable: 0 };
   for (const key of secretKeysWithValue(type, settings)) {
     const s = settings as JsonObject;
     const field = getOwn(s, key) as Json;
     const value = valueOf(field);
     if (!looksSealed(value)) continue;
     const cipher = value as string;
-    out.keyIds.push(keyIdOf(cipher));
     if (!ring.canDecrypt(cipher)) {
       out.unreadable += 1;
       continue;
@@ -354,4 +351,12 @@ export function resealSecrets<T>(type: AssetType, body: T, ring: KeyRing): Resea
     } else setOwn(s, key, next);
   }
   return out;
+}
+
+/** The values of the body's secret fields that claim to be sealed, in body order. */
+export function sealedSecretValues(type: AssetType, body: unknown): string[] {
+  const settings = settingsOf(body);
+  return secretKeysWithValue(type, settings)
+    .map((key) => valueOf(getOwn(settings as JsonObject, key)))
+    .filter((v): v is string => looksSealed(v));
 }

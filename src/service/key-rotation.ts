@@ -19,7 +19,7 @@
 import { sql, type Kysely } from 'kysely';
 import { isAssetType } from '../core/asset-types.js';
 import { sha256Hex } from '../core/json-text.js';
-import { resealSecrets } from '../core/secret-fields.js';
+import { resealSecrets, sealedSecretValues } from '../core/secret-fields.js';
 import { keyIdOf, type KeyRing } from '../secrets/key-ring.js';
 import type { DB } from '../store/schema.js';
 
@@ -63,7 +63,6 @@ interface Row {
 }
 
 interface Plan {
-  keyIds: (string | null)[];
   unreadable: number;
   /** The replacement for `old`, when something moves. */
   next?: string;
@@ -95,7 +94,7 @@ async function readBatch(db: Db, table: SecretTable, after: string | null, limit
 }
 
 /** Replaces each moved ciphertext in the text, and the old key ids of `key_id`, keeping every other byte. */
-function resealText(text: string, expected: unknown, moved: [string, string][], oldIds: string[], currentKeyId: string): string {
+export function resealText(text: string, expected: unknown, moved: [string, string][], oldIds: string[], currentKeyId: string): string {
   let out = text;
   for (const [from, to] of moved) out = out.split(from).join(to);
   for (const id of oldIds) out = out.replace(new RegExp(`("key_id"\\s*:\\s*")${id}(")`, 'g'), `$1${currentKeyId}$2`);
@@ -109,18 +108,23 @@ function resealText(text: string, expected: unknown, moved: [string, string][], 
 }
 
 function planBody(row: Row, ring: KeyRing): Plan {
-  if (!row.type || !isAssetType(row.type)) return { keyIds: [], unreadable: 0 };
-  const body: unknown = JSON.parse(row.old);
-  const r = resealSecrets(row.type, body, ring);
-  if (r.moved.length === 0) return { keyIds: r.keyIds, unreadable: r.unreadable };
+  if (!row.type || !isAssetType(row.type)) return { unreadable: 0 };
+  const r = resealSecrets(row.type, JSON.parse(row.old) as unknown, ring);
+  if (r.moved.length === 0) return { unreadable: r.unreadable };
   const oldIds = [...new Set(r.moved.map(([from]) => keyIdOf(from) as string))];
-  return { keyIds: r.keyIds, unreadable: r.unreadable, next: resealText(row.old, r.body, r.moved, oldIds, ring.currentKeyId) };
+  return { unreadable: r.unreadable, next: resealText(row.old, r.body, r.moved, oldIds, ring.currentKeyId) };
 }
 
 function planCipher(row: Row, ring: KeyRing): Plan {
-  const keyIds = [keyIdOf(row.old)];
-  if (!ring.canDecrypt(row.old)) return { keyIds, unreadable: 1 };
-  return keyIds[0] === ring.currentKeyId ? { keyIds, unreadable: 0 } : { keyIds, unreadable: 0, next: ring.reencrypt(row.old) };
+  if (!ring.canDecrypt(row.old)) return { unreadable: 1 };
+  return keyIdOf(row.old) === ring.currentKeyId ? { unreadable: 0 } : { unreadable: 0, next: ring.reencrypt(row.old) };
+}
+
+/** Key ids of the sealed values a row holds (null for a malformed one); nothing is decrypted. */
+function keyIdsOf(table: SecretTable, row: Row): (string | null)[] {
+  if (table !== 'assets' && table !== 'asset_revisions') return [keyIdOf(row.old)];
+  if (!row.type || !isAssetType(row.type)) return [];
+  return sealedSecretValues(row.type, JSON.parse(row.old) as unknown).map(keyIdOf);
 }
 
 const plan = (table: SecretTable, row: Row, ring: KeyRing): Plan => (table === 'assets' || table === 'asset_revisions' ? planBody(row, ring) : planCipher(row, ring));
@@ -186,7 +190,7 @@ export async function keyStatus(db: Db, ring: KeyRing, batchSize = 500): Promise
       if (rows.length === 0) break;
       after = (rows[rows.length - 1] as Row).id;
       for (const row of rows) {
-        for (const id of plan(table, row, ring).keyIds) {
+        for (const id of keyIdsOf(table, row)) {
           if (id === null) malformed += 1;
           else counts.set(id, (counts.get(id) ?? 0) + 1);
         }
