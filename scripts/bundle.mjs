@@ -8,8 +8,8 @@
  * place there as `import.meta.url` (rewritten below), so what it finds beside itself — the
  * migrations, the template, the console, the package format's and the embedded database's
  * threads (which load dist/ unbundled) — is where it was. Left out of the bundle: PGlite
- * (loaded on its thread only, and finds its files beside itself), the API docs' UI (serves
- * files from its own directory) and pg's optional native binding.
+ * (loaded on its thread only, and finds its files beside itself) and pg's optional native
+ * binding. The API reference page is told where its files are (src/http/native/openapi.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -29,7 +29,7 @@ export async function bundle(dist) {
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
-    external: ['@electric-sql/pglite', '@fastify/swagger-ui', 'pg-native'],
+    external: ['@electric-sql/pglite', 'pg-native'],
     // The CommonJS dependencies call require() for Node's own modules.
     banner: { js: "import { createRequire as __assetportRequire } from 'node:module'; const require = __assetportRequire(import.meta.url);" },
     plugins: [

@@ -1,5 +1,5 @@
 /**
- * The `assetport` command. The service commands (`serve`, `worker`, `migrate`, `admin`)
+ * The `assetport` command. The service commands (`serve`, `worker`, `migrate`, `admin`, `keys`)
  * load the server's modules when they run; the client commands (`login`, `export`, `plan`,
  * `import`, `jobs`, …, see docs/cli.md) talk to a server over the native API and never
  * load them, so they start fast.
@@ -72,6 +72,25 @@ admin
     } catch (e) {
       s.failServer(e);
     }
+  });
+
+const keys = program.command('keys').description('master key rotation, straight in the database (see docs/operations.md)');
+
+keys
+  .command('status')
+  .description('print how many stored secrets are sealed under each master key id')
+  .action(async () => {
+    const s = await serverCommands();
+    await s.keysStatus().then(() => process.exit(0), s.failServer);
+  });
+
+keys
+  .command('rotate')
+  .description('re-seal every stored secret under the current (first) master key, in batches; resumable, safe while servers run on PostgreSQL')
+  .option('--batch-size <n>', 'rows per transaction (default 200)')
+  .action(async (opts: { batchSize?: string }) => {
+    const s = await serverCommands();
+    await s.keysRotate(opts).then(() => process.exit(0), s.failServer);
   });
 
 sessionCommands(program);

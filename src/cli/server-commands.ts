@@ -1,6 +1,6 @@
 /**
  * The commands that run the service on this host (`serve`, `worker`, `migrate`, `admin
- * reset-password`). Loaded only when one of them runs, so the client commands never load
+ * reset-password`, `keys status`, `keys rotate`). Loaded only when one of them runs, so the client commands never load
  * the server's modules.
  */
 import { ConfigError, loadConfig } from '../config/config.js';
@@ -8,6 +8,7 @@ import { MasterKeyError } from '../secrets/master-key.js';
 import { createLogger } from '../logger.js';
 import { openAndMigrate, startProcess } from '../server.js';
 import { UsageError } from './prompt.js';
+import { keysRotateCommand, keysStatusCommand } from './keys.js';
 import { resetPasswordCommand } from './reset-password.js';
 
 /** Configuration mistakes and bad usage: one line naming the variable or the problem, exit code 2. */
@@ -49,4 +50,14 @@ export async function migrateCommand(): Promise<void> {
 
 export async function resetPassword(opts: { user?: string }): Promise<string> {
   return resetPasswordCommand(loadConfig(), opts);
+}
+
+const printLine = (line: string): void => void process.stdout.write(`${line}\n`);
+
+export async function keysStatus(): Promise<void> {
+  await keysStatusCommand(loadConfig(), printLine);
+}
+
+export async function keysRotate(opts: { batchSize?: string }): Promise<void> {
+  await keysRotateCommand(loadConfig(), opts, printLine);
 }

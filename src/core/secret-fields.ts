@@ -313,3 +313,50 @@ export function applyAccountOverride<T>(type: AssetType, storedBody: T, override
     throw e;
   }
 }
+
+/** What `resealSecrets` did: the body with its secrets under the current key, and what moved. */
+export interface Resealed<T> {
+  body: T;
+  /** [old ciphertext, new ciphertext] of every value moved to the current key. */
+  moved: [string, string][];
+  /** Secret values left as they were because the ring cannot decrypt them. */
+  unreadable: number;
+}
+
+/**
+ * Copy of `body` with every secret sealed under a key other than the ring's current one
+ * re-sealed under the current one (its `key_id` follows). Values the ring cannot decrypt
+ * (a key it does not hold, malformed, altered) are left untouched and counted.
+ */
+export function resealSecrets<T>(type: AssetType, body: T, ring: KeyRing): Resealed<T> {
+  const copy = clone(body);
+  const settings = settingsOf(copy);
+  const out: Resealed<T> = { body: copy, moved: [], unreadable: 0 };
+  for (const key of secretKeysWithValue(type, settings)) {
+    const s = settings as JsonObject;
+    const field = getOwn(s, key) as Json;
+    const value = valueOf(field);
+    if (!looksSealed(value)) continue;
+    const cipher = value as string;
+    if (!ring.canDecrypt(cipher)) {
+      out.unreadable += 1;
+      continue;
+    }
+    if (keyIdOf(cipher) === ring.currentKeyId) continue;
+    const next = ring.reencrypt(cipher);
+    out.moved.push([cipher, next]);
+    if (isObject(field)) {
+      setOwn(field, 'value', next);
+      if (hasOwn(field, 'key_id')) setOwn(field, 'key_id', ring.currentKeyId);
+    } else setOwn(s, key, next);
+  }
+  return out;
+}
+
+/** The values of the body's secret fields that claim to be sealed, in body order. */
+export function sealedSecretValues(type: AssetType, body: unknown): string[] {
+  const settings = settingsOf(body);
+  return secretKeysWithValue(type, settings)
+    .map((key) => valueOf(getOwn(settings as JsonObject, key)))
+    .filter((v): v is string => looksSealed(v));
+}

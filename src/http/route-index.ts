@@ -18,6 +18,11 @@ export class RouteIndex {
     });
   }
 
+  /** Whether a route takes `method` on `path` (one that then found nothing there, e.g. a static file that does not exist). */
+  takes(method: string, path: string): boolean {
+    return METHODS.includes(method as HTTPMethod) && this.known.find(method as HTTPMethod, path) !== null;
+  }
+
   /** The other methods `path` answers (empty: no such path). */
   allowedOther(method: string, path: string): string[] {
     return METHODS.filter((m) => m !== method && this.known.find(m, path) !== null);
@@ -35,7 +40,7 @@ export const unmatchedHandler =
   (routes: RouteIndex, render: UnmatchedRenderer) =>
   (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0] ?? '/';
-    const allowed = routes.allowedOther(request.method, path);
+    const allowed = routes.takes(request.method, path) ? [] : routes.allowedOther(request.method, path);
     if (allowed.length === 0) return render(request, reply, { allowed, detail: `There is no route ${request.method} ${path}.` });
     reply.header('allow', allowed.join(', '));
     return render(request, reply, { allowed, detail: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.` });

@@ -84,28 +84,23 @@ export async function getJob(db: Db, id: string): Promise<JobRow | undefined> {
   return r ? normalize(r as Record<string, unknown>) : undefined;
 }
 
-/** Fails RUNNING jobs whose lease expired and that have used up their attempts. */
-async function failExhaustedJobs(db: Db): Promise<string[]> {
-  const reason: JobReason[] = [{ code: 'job.lease_expired', message: 'The worker running this job stopped responding too many times; the job was given up.' }];
-  const rows = await db
-    .updateTable('jobs')
-    .set({ state: 'FAILED', reasons: JSON.stringify(reason), finished_at: new Date(), updated_at: new Date(), lease_owner: null, lease_expires_at: null })
-    .where('state', '=', 'RUNNING')
-    .where('lease_expires_at', '<', sql<Date>`now()`)
-    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
+const LEASE_EXPIRED_REASON: JobReason[] = [{ code: 'job.lease_expired', message: 'The worker running this job stopped responding too many times; the job was given up.' }];
 
 /**
  * Claims the oldest claimable job of the given kinds: QUEUED, or RUNNING with an expired
- * lease (its worker died). Returns undefined when there is none.
+ * lease (its worker died). Returns undefined when there is none. The same statement fails
+ * the RUNNING jobs whose lease expired and that have used up their attempts (none of them
+ * is claimable): one round trip per claim.
  */
 export async function claimJob(db: Kysely<DB>, workerId: string, kinds: readonly string[], leaseMs: number): Promise<JobRow | undefined> {
   if (kinds.length === 0) return undefined;
-  await failExhaustedJobs(db);
   const r = await sql<Record<string, unknown>>`
+    WITH given_up AS (
+      UPDATE jobs SET
+        state = 'FAILED', reasons = ${JSON.stringify(LEASE_EXPIRED_REASON)}, finished_at = now(), updated_at = now(),
+        lease_owner = NULL, lease_expires_at = NULL
+      WHERE state = 'RUNNING' AND lease_expires_at < now() AND attempts >= max_attempts
+      RETURNING id)
     UPDATE jobs SET
       state = 'RUNNING',
       attempts = attempts + 1,

@@ -127,7 +127,12 @@ export interface Validator {
   (data: unknown): boolean;
   readonly errors?: ErrorObject[] | null;
 }
-const compile = (schema: TSchema): Validator => ajv.compile(schema) as ValidateFunction as Validator;
+/** Compiled at its first use: a process that never reads a package (a start, the CLI's help) does not pay for it. */
+const compile = (schema: TSchema): Validator => {
+  let compiled: Validator | undefined;
+  const validate = (data: unknown): boolean => (compiled ??= ajv.compile(schema) as ValidateFunction as Validator)(data);
+  return Object.defineProperty(validate, 'errors', { get: () => compiled?.errors }) as Validator;
+};
 
 export const validateManifestHead: Validator = compile(ManifestHeadSchema);
 export const validateManifestAsset: Validator = compile(ManifestAssetSchema);

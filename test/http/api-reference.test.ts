@@ -107,6 +107,19 @@ describe('API reference', () => {
     expect(json.body).toEqual(doc);
   });
 
+  it('answers 404 for a file the page does not have, and serves nothing outside its own files', async () => {
+    for (const p of ['/docs/static/nothing.js', '/docs/nothing.js']) {
+      const r = await request(s.url, 'GET', p);
+      expect(r.status, p).toBe(404);
+      expect(r.headers.get('allow'), p).toBeNull();
+    }
+    for (const p of ['/docs/static/%2e%2e/%2e%2e/package.json', '/docs/%2e%2e/%2e%2e/%2e%2e/package.json', '/docs/..%2f..%2fpackage.json']) {
+      const r = await request(s.url, 'GET', p);
+      expect(r.status, p).toBeGreaterThanOrEqual(400);
+      expect(r.text, p).not.toContain('"dependencies"');
+    }
+  });
+
   it('needs no credentials, and leaves the API itself as guarded as before', async () => {
     expect((await request(s.url, 'GET', '/openapi.json')).status).toBe(200);
     expect((await request(s.url, 'GET', '/docs/')).status).toBe(200);

@@ -7,12 +7,20 @@
  * Registered before the doors, so that it sees every route they add.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { ROUTE_DOCS } from './route-docs.js';
 
 const NATIVE_PREFIX = '/api/v1';
+
+/**
+ * The page's own files (scripts, stylesheet, logo), where the package is installed: given
+ * explicitly, since the server's code runs bundled (scripts/bundle.mjs), away from them.
+ */
+const UI_FILES = join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static');
 
 type Operation = { responses?: Record<string, unknown>; requestBody?: unknown; security?: unknown };
 type Document = { paths?: Record<string, Record<string, Operation>> };
@@ -106,6 +114,13 @@ export async function registerApiReference(app: FastifyInstance): Promise<void> 
     transform: describeRoute as never,
     transformObject: (d) => describeAnswers(('openapiObject' in d ? d.openapiObject : d.swaggerObject) as Document) as never,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: true }, theme: { title: 'assetport API reference' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    baseDir: UI_FILES,
+    logo: { type: 'image/svg+xml', content: readFileSync(join(UI_FILES, 'logo.svg')) },
+    staticCSP: DOCS_CSP,
+    uiConfig: { deepLinking: true },
+    theme: { title: 'assetport API reference' },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
