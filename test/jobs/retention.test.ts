@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { sql } from 'kysely';
+import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../helpers/db.js';
+import { openDatabase } from '../../src/store/database.js';
 import { claimJob, completeJob, enqueueJob, getJob } from '../../src/jobs/queue.js';
 import { getBlob, writeBlob } from '../../src/store/blobs.js';
 import { sweepFinishedJobs } from '../../src/store/retention.js';
@@ -45,5 +47,33 @@ describe('retention sweep', () => {
     expect(await getBlob(db, recentIn)).toBeDefined();
     // Nothing left to sweep: a second sweep removes nothing.
     expect(await sweepFinishedJobs(db, cutoff, 1)).toBe(0);
+  });
+});
+
+describe.runIf(TEST_DB_KIND === 'postgres')('retention sweep with several processes', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  it('leaves everything alone while another connection holds the sweep lock', async () => {
+    const db = t.database.db;
+    const job = await enqueueJob(db, { kind: 'ret.lock', userId: null, params: {} });
+    expect((await claimJob(db, 'w', ['ret.lock'], 60_000))?.id).toBe(job.id);
+    expect(await completeJob(db, job.id, 'w', {})).toBe(true);
+    await db.updateTable('jobs').set({ finished_at: new Date('2029-12-31T00:00:00Z') }).where('id', '=', job.id).execute();
+    const other = await openDatabase({ databaseUrl: t.url!, poolSize: 1 });
+    try {
+      await other.db.transaction().execute(async (trx) => {
+        await sql`SELECT pg_advisory_xact_lock(7412009010::bigint)`.execute(trx);
+        expect(await sweepFinishedJobs(db, new Date('2030-01-01T00:00:00Z'))).toBe(0);
+      });
+    } finally {
+      await other.close();
+    }
+    expect(await getJob(db, job.id)).toBeDefined();
+    expect(await sweepFinishedJobs(db, new Date('2030-01-01T00:00:00Z'))).toBe(1);
+    expect(await getJob(db, job.id)).toBeUndefined();
   });
 });
