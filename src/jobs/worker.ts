@@ -64,6 +64,8 @@ export class Worker {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private current: { job: JobRow; done: Promise<void>; abort: AbortController } | undefined;
+  /** The claim under way, if any. */
+  private claiming: Promise<JobRow | undefined> | undefined;
   private wake: (() => void) | undefined;
   /** Set when woken while busy: look again at once after the running job. */
   private woken = false;
@@ -97,11 +99,15 @@ export class Worker {
       this.woken = false;
       let job: JobRow | undefined;
       try {
-        job = await claimJob(this.o.db, this.id, kinds, this.o.leaseMs);
+        this.claiming = claimJob(this.o.db, this.id, kinds, this.o.leaseMs);
+        job = await this.claiming;
       } catch (e) {
         this.o.logger.error({ err: e }, 'claiming a job failed');
+      } finally {
+        this.claiming = undefined;
       }
-      if (job && !this.stopping) {
+      // A job claimed as a stop began runs too: stop() waits for it like for any running job.
+      if (job) {
         const abort = new AbortController();
         const done = this.execute(job, abort);
         this.current = { job, done, abort };
@@ -109,7 +115,6 @@ export class Worker {
         this.current = undefined;
         continue;
       }
-      if (job && this.stopping) await releaseJob(this.o.db, job.id, this.id).catch(() => undefined);
       if (this.woken || this.stopping) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.o.pollMs);
@@ -132,6 +137,9 @@ export class Worker {
     this.stopping = true;
     this.unsubscribe?.();
     this.wake?.();
+    // A claim under way may be taking a job (its announcement can reach a client first): the
+    // loop sees its answer before this does, and makes it the running job.
+    await this.claiming?.catch(() => undefined);
     const cur = this.current;
     if (cur) {
       this.o.logger.info({ job_id: cur.job.id, kind: cur.job.kind }, `waiting for job ${cur.job.id} (${cur.job.kind}) to finish (at most ${graceMs / 1000} s)`);
