@@ -140,7 +140,7 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
 }
 
 /** The blob's bytes, a few chunks per query. */
-export async function* readBlob(db: Db, id: string, chunksPerQuery = 4): AsyncGenerator<Buffer> {
+export async function* readBlob(db: Db, id: string, chunksPerQuery = 1): AsyncGenerator<Buffer> {
   for (let from = 0; ; from += chunksPerQuery) {
     const rows = await db.selectFrom('blob_chunks').select('seq').select(selectBytea('data').as('data')).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
     for (const r of rows) yield fromBytea(r.data)!;
