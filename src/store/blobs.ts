@@ -11,7 +11,7 @@ import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { bytesPhrase } from '../core/phrases.js';
 import type { DB } from './schema.js';
-import { byteaValue, fromBytea, selectBytea } from './bytea.js';
+import { deleteChunks, insertChunk, readChunks } from './chunks.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -50,7 +50,7 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    await db.insertInto('blob_chunks').values({ blob_id: id, seq: seq++, data: byteaValue(data) }).execute();
+    await insertChunk(db, 'blob_chunks', id, seq++, data);
   };
   try {
     for await (const piece of source) {
@@ -110,7 +110,7 @@ export class BlobSink {
     this.pendingBytes = 0;
     const seq = this.seq++;
     await this.inFlight;
-    const insert = this.db.insertInto('blob_chunks').values({ blob_id: this.id, seq, data: byteaValue(data) }).execute();
+    const insert = insertChunk(this.db, 'blob_chunks', this.id, seq, data);
     // Marked as handled now; a failure still surfaces at the next flush or at finish().
     insert.catch(() => undefined);
     this.inFlight = insert;
@@ -139,12 +139,12 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
   return r ? { id: r.id, size: Number(r.size), sha256: r.sha256 ?? '' } : undefined;
 }
 
-/** The blob's bytes, a few chunks per query. */
-export async function* readBlob(db: Db, id: string, chunksPerQuery = 4): AsyncGenerator<Buffer> {
+/** The blob's bytes, a chunk or a few per query. */
+export async function* readBlob(db: Db, id: string, chunksPerQuery = 2): AsyncGenerator<Buffer> {
   for (let from = 0; ; from += chunksPerQuery) {
-    const rows = await db.selectFrom('blob_chunks').select('seq').select(selectBytea('data').as('data')).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
-    for (const r of rows) yield fromBytea(r.data)!;
-    if (rows.length < chunksPerQuery) return;
+    const chunks = await readChunks(db, 'blob_chunks', id, from, chunksPerQuery);
+    yield* chunks;
+    if (chunks.length < chunksPerQuery) return;
   }
 }
 
@@ -166,4 +166,12 @@ export async function copyBlobToFile(db: Db, id: string, path: string): Promise<
   }
 }
 
-export const deleteBlob = (db: Db, id: string): Promise<unknown> => db.deleteFrom('blobs').where('id', '=', id).execute();
+/**
+ * Deletes a blob: its chunks a few at a time (one statement for all of a large blob's chunks
+ * would hold the embedded database's one connection for seconds), then the blob.
+ */
+export async function deleteBlob(db: Kysely<DB>, id: string): Promise<void> {
+  await db.updateTable('blobs').set({ complete: false }).where('id', '=', id).execute();
+  await deleteChunks(db, 'blob_chunks', id);
+  await db.deleteFrom('blobs').where('id', '=', id).execute();
+}
