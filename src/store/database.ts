@@ -12,6 +12,7 @@ import { startPGliteThread } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
 import { useCopyFor } from './chunks.js';
+import { TokenHolderCache, useTokenCacheFor } from './token-cache.js';
 import { JobNotifications, PgNotificationSource } from './notifications.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -175,10 +176,11 @@ async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template
   const pool = new PGlitePool(handle);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   // File chunks move as binary COPY, in the caller's lane (chunks.ts).
-  useCopyFor(db, {
-    copyIn: (text, data) => pool.exclusive((pgl) => pgl.copyIn(text, data)),
-    copyOut: (text) => pool.exclusive((pgl) => pgl.copyOut(text)),
-  });
+  useCopyFor(db, pool);
+  // Bearer tokens' holders are remembered, exactly: the pool tells the cache of every statement (token-cache.ts).
+  const tokens = new TokenHolderCache();
+  pool.observe((text) => tokens.noteStatement(text));
+  useTokenCacheFor(db, tokens);
   // One connection: the LISTEN waits for it like any query (never inside a transaction);
   // it listens from then on, so the subscribers resync once.
   const jobNotifications = new JobNotifications({

@@ -25,7 +25,14 @@ export class PGlitePool implements PostgresPool {
   /** Interactive holders that went ahead of a waiting bulk one since the last bulk one. */
   private ahead = 0;
 
+  /** Told of every statement before it is sent (undefined: a script, whatever it does). */
+  private observer: ((text: string | undefined) => void) | undefined;
+
   constructor(private readonly pg: PGliteHandle) {}
+
+  observe(fn: (text: string | undefined) => void): void {
+    this.observer = fn;
+  }
 
   private acquire(lane: Lane): Promise<void> {
     if (!this.held) {
@@ -68,6 +75,7 @@ export class PGlitePool implements PostgresPool {
     const client = {
       query: ((sqlOrCursor: string | PostgresCursor<unknown>, parameters?: ReadonlyArray<unknown>) => {
         if (typeof sqlOrCursor !== 'string') throw new Error('cursors are not supported on PGlite');
+        this.observer?.(sqlOrCursor);
         return pg.query(sqlOrCursor, parameters ? [...parameters] : []).then(
           (r) =>
             ({
@@ -86,11 +94,25 @@ export class PGlitePool implements PostgresPool {
     return client;
   }
 
-  /** Runs `fn` while holding the connection (for scripts outside Kysely, and COPY), in the caller's lane. */
-  async exclusive<T>(fn: (pg: PGliteHandle) => Promise<T>): Promise<T> {
+  /** Runs `fn` while holding the connection (for scripts outside Kysely), in the caller's lane. */
+  exclusive<T>(fn: (pg: PGliteHandle) => Promise<T>): Promise<T> {
+    return this.holding(undefined, fn);
+  }
+
+  /** One COPY statement, in the caller's lane (see chunks.ts). */
+  copyIn(text: string, data: Uint8Array): Promise<void> {
+    return this.holding(text, (pg) => pg.copyIn(text, data));
+  }
+
+  copyOut(text: string): Promise<Uint8Array> {
+    return this.holding(text, (pg) => pg.copyOut(text));
+  }
+
+  private async holding<T>(text: string | undefined, fn: (pg: PGliteHandle) => Promise<T>): Promise<T> {
     const lane: Lane = isBulk() ? 'bulk' : 'interactive';
     await this.acquire(lane);
     try {
+      this.observer?.(text);
       return await fn(this.pg);
     } finally {
       this.releaseLock(lane);
