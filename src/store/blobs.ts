@@ -139,8 +139,8 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
   return r ? { id: r.id, size: Number(r.size), sha256: r.sha256 ?? '' } : undefined;
 }
 
-/** The blob's bytes, a chunk or a few per query. */
-export async function* readBlob(db: Db, id: string, chunksPerQuery = 2): AsyncGenerator<Buffer> {
+/** The blob's bytes, a chunk (1 MiB) or a few a query. */
+export async function* readBlob(db: Db, id: string, chunksPerQuery = 1): AsyncGenerator<Buffer> {
   for (let from = 0; ; from += chunksPerQuery) {
     const chunks = await readChunks(db, 'blob_chunks', id, from, chunksPerQuery);
     yield* chunks;
