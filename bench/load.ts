@@ -14,7 +14,8 @@
  */
 import { startCluster, ensureBuild, migrateDatabase, type Cluster } from './cluster.js';
 import { followJob, jobOutcomes, makeSpace, makeTenants, percentile, smallPackage, spaceContents, upload, type Tenant } from './load-setup.js';
-import { startThrowawayPostgres } from './throwaway-postgres.js';
+import { cpuLine, startMeters, statementReport, statementSettings } from './load-measure.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const IMPORTS = Number(process.env.BENCH_LOAD_IMPORTS ?? (QUICK ? 40 : 1000));
@@ -32,10 +33,14 @@ interface PhaseResult {
   exactlyOnce: boolean;
   spacesExact: boolean;
   problems: string[];
+  /** CPU milliseconds per job by process group. */
+  cpu: Record<string, number>;
+  statements: string[];
 }
 
 /** One phase: every tenant imports its share of the packages into a new space of its own. */
-async function phase(cluster: Cluster, databaseUrl: string, tenants: Tenant[], workers: number): Promise<PhaseResult> {
+async function phase(cluster: Cluster, pgServer: ThrowawayPostgres, tenants: Tenant[], workers: number): Promise<PhaseResult> {
+  const databaseUrl = pgServer.url;
   const http = cluster.http.map((p) => p.base!);
   const spaces = await Promise.all(tenants.map((t) => makeSpace(http[0]!, t, `load-${workers}w`)));
   const perTenant = tenants.map((_, i) => Math.floor(IMPORTS / tenants.length) + (i < IMPORTS % tenants.length ? 1 : 0));
@@ -43,6 +48,7 @@ async function phase(cluster: Cluster, databaseUrl: string, tenants: Tenant[], w
   const latencies: number[] = [];
   const jobs: string[] = [];
   const problems: string[] = [];
+  const meters = await startMeters(cluster, pgServer);
   const t0 = performance.now();
   await Promise.all(
     tenants.map(async (t, i) => {
@@ -61,6 +67,8 @@ async function phase(cluster: Cluster, databaseUrl: string, tenants: Tenant[], w
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = meters.cpuPerJob(jobs.length);
+  const statements = await statementReport(databaseUrl, jobs.length);
   const outcomes = await jobOutcomes(databaseUrl, jobs);
   const once = jobs.filter((id) => outcomes.get(id)?.state === 'SUCCEEDED' && outcomes.get(id)?.attempts === 1);
   const contents = await spaceContents(databaseUrl, spaces);
@@ -74,12 +82,12 @@ async function phase(cluster: Cluster, databaseUrl: string, tenants: Tenant[], w
     }
   });
   const runMs = [...outcomes.values()].map((o) => o.run_ms).sort((a, b) => a - b);
-  return { workers, jobsPerSecond: jobs.length / seconds, latencies: latencies.sort((a, b) => a - b), runMs, exactlyOnce: once.length === jobs.length && jobs.length === IMPORTS, spacesExact, problems };
+  return { workers, jobsPerSecond: jobs.length / seconds, latencies: latencies.sort((a, b) => a - b), runMs, exactlyOnce: once.length === jobs.length && jobs.length === IMPORTS, spacesExact, problems, cpu, statements };
 }
 
 async function main(): Promise<void> {
   await ensureBuild();
-  const pgServer = await startThrowawayPostgres(JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}') as Record<string, string>);
+  const pgServer = await startThrowawayPostgres({ ...statementSettings(), ...(JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}') as Record<string, string>) });
   let cluster: Cluster | undefined;
   try {
     migrateDatabase(pgServer.url);
@@ -90,12 +98,14 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const workers of [1, 2]) {
       while (cluster.workers.length < workers) await cluster.add('worker');
-      const r = await phase(cluster, pgServer.url, tenants, workers);
+      const r = await phase(cluster, pgServer, tenants, workers);
       results.push(r);
       const l = r.latencies;
       console.log(
         `${workers} worker(s): ${r.jobsPerSecond.toFixed(1)} jobs/s; upload → SUCCEEDED p50 ${percentile(l, 0.5)} ms, p95 ${percentile(l, 0.95)} ms, p99 ${percentile(l, 0.99)} ms; a job from claim to end p50 ${percentile(r.runMs, 0.5)} ms, p95 ${percentile(r.runMs, 0.95)} ms; exactly once: ${r.exactlyOnce}; spaces exact: ${r.spacesExact}`,
       );
+      console.log(`  ${cpuLine(r.cpu)}`);
+      for (const line of r.statements) console.log(`  ${line}`);
       for (const p of r.problems.slice(0, 10)) console.log(`  problem: ${p}`);
     }
     const two = results[1]!;
