@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { bytesPhrase } from '../core/phrases.js';
@@ -34,10 +34,21 @@ export class BlobTooLargeError extends DomainError {
   }
 }
 
-/** Streams `source` into a new blob, hashing and counting; the blob is complete only when this resolves. */
+/** A whole blob of at most one chunk, complete, in one statement (with its chunk unless it is empty). */
+async function insertWholeBlob(db: Kysely<DB>, id: string, data: Buffer, sha256: string): Promise<void> {
+  await sql`
+    WITH b AS (INSERT INTO blobs (id, size, sha256, complete) VALUES (${id}, ${data.length}, ${sha256}, true) RETURNING id)
+    INSERT INTO blob_chunks (blob_id, seq, data) SELECT id, 0, ${byteaValue(data)} FROM b WHERE ${data.length} > 0`.execute(db);
+}
+
+/**
+ * Streams `source` into a new blob, hashing and counting; the blob is complete only when
+ * this resolves. A blob of one chunk (up to 1 MiB: most uploaded packages) is written in
+ * one statement at the end; a larger one chunk by chunk as it comes.
+ */
 export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | Uint8Array>, opts: BlobWriteOptions): Promise<BlobInfo> {
   const id = newId32();
-  await db.insertInto('blobs').values({ id }).execute();
+  let started = false;
   const hash = createHash('sha256');
   let size = 0;
   let seq = 0;
@@ -50,6 +61,10 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
+    if (!started) {
+      await db.insertInto('blobs').values({ id }).execute();
+      started = true;
+    }
     await db.insertInto('blob_chunks').values({ blob_id: id, seq: seq++, data: byteaValue(data) }).execute();
   };
   try {
@@ -67,12 +82,16 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
       if (pendingBytes >= BLOB_CHUNK_BYTES) await flush();
     }
     if (!headChecked) opts.checkHead!(Buffer.concat(pending));
-    await flush();
     const sha256 = hash.digest('hex');
+    if (!started) {
+      await insertWholeBlob(db, id, Buffer.concat(pending, pendingBytes), sha256);
+      return { id, size, sha256 };
+    }
+    await flush();
     await db.updateTable('blobs').set({ size, sha256, complete: true }).where('id', '=', id).execute();
     return { id, size, sha256 };
   } catch (e) {
-    await deleteBlob(db, id).catch(() => undefined);
+    if (started) await deleteBlob(db, id).catch(() => undefined);
     throw e;
   }
 }
@@ -140,19 +159,35 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
 }
 
 /** The blob's bytes, a few chunks per query. */
-export async function* readBlob(db: Db, id: string, chunksPerQuery = 4): AsyncGenerator<Buffer> {
-  for (let from = 0; ; from += chunksPerQuery) {
+export async function* readBlob(db: Db, id: string, chunksPerQuery = 4, firstChunk = 0): AsyncGenerator<Buffer> {
+  for (let from = firstChunk; ; from += chunksPerQuery) {
     const rows = await db.selectFrom('blob_chunks').select('seq').select(selectBytea('data').as('data')).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
     for (const r of rows) yield fromBytea(r.data)!;
     if (rows.length < chunksPerQuery) return;
   }
 }
 
-/** The whole blob in memory (only for small blobs). */
-export async function readBlobBuffer(db: Db, id: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of readBlob(db, id)) parts.push(c);
-  return Buffer.concat(parts);
+/** How many chunks `openSmallBlob` reads with the blob's size: one round trip for blobs up to 4 MiB. */
+const FIRST_READ_CHUNKS = 4;
+
+/**
+ * A complete blob's size and, when it is at most `maxBytes`, its bytes: the size and the
+ * first chunks come in one query (one round trip for a small upload), the rest a few chunks
+ * per query. Undefined when there is no such complete blob.
+ */
+export async function openSmallBlob(db: Db, id: string, maxBytes: number): Promise<{ size: number; buffer?: Buffer } | undefined> {
+  const rows = await sql<{ size: string; seq: number | null; data: unknown }>`
+    SELECT b.size::text AS size, c.seq, ${selectBytea('c.data')} AS data
+    FROM blobs b LEFT JOIN blob_chunks c ON c.blob_id = b.id AND b.size <= ${maxBytes} AND c.seq < ${FIRST_READ_CHUNKS}
+    WHERE b.id = ${id} AND b.complete
+    ORDER BY c.seq`.execute(db);
+  const first = rows.rows[0];
+  if (!first) return undefined;
+  const size = Number(first.size);
+  if (size > maxBytes) return { size };
+  const parts = rows.rows.filter((r) => r.seq !== null).map((r) => fromBytea(r.data)!);
+  if (parts.length === FIRST_READ_CHUNKS) for await (const c of readBlob(db, id, FIRST_READ_CHUNKS, FIRST_READ_CHUNKS)) parts.push(c);
+  return { size, buffer: Buffer.concat(parts) };
 }
 
 /** Copies the blob into a file (so a ZIP reader can seek in it). */
@@ -167,3 +202,8 @@ export async function copyBlobToFile(db: Db, id: string, path: string): Promise<
 }
 
 export const deleteBlob = (db: Db, id: string): Promise<unknown> => db.deleteFrom('blobs').where('id', '=', id).execute();
+
+/** Deletes these blobs in one statement (none: no statement). */
+export const deleteBlobs = async (db: Db, ids: readonly string[]): Promise<void> => {
+  if (ids.length) await db.deleteFrom('blobs').where('id', 'in', ids).execute();
+};

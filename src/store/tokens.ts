@@ -4,9 +4,15 @@ import type { DB } from './schema.js';
 export const insertToken = (db: Kysely<DB>, t: { token_hash: string; user_id: string; expires_at: Date; org_id?: string | null }): Promise<unknown> =>
   db.insertInto('tokens').values({ ...t, org_id: t.org_id ?? null }).execute();
 
-/** A live token's user and the org it is scoped to (null: not scoped), or undefined. */
-export async function tokenScope(db: Kysely<DB>, tokenHash: string, now: Date): Promise<{ user_id: string; org_id: string | null } | undefined> {
-  return db.selectFrom('tokens').select(['user_id', 'org_id']).where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
+/** A live token's user (its name, whether it is an admin or locked) and the org the token is scoped to, in one query. */
+export async function tokenUser(db: Kysely<DB>, tokenHash: string, now: Date): Promise<{ user_id: string; org_id: string | null; name: string; is_admin: boolean; locked: boolean } | undefined> {
+  return db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .select(['tokens.user_id', 'tokens.org_id', 'users.name', 'users.is_admin', 'users.locked'])
+    .where('tokens.token_hash', '=', tokenHash)
+    .where('tokens.expires_at', '>', now)
+    .executeTakeFirst();
 }
 
 export const deleteExpiredTokens = (db: Kysely<DB>, now: Date): Promise<unknown> => db.deleteFrom('tokens').where('expires_at', '<=', now).execute();
