@@ -113,7 +113,8 @@ export function startCluster(databaseUrl: string, env: Record<string, string> = 
     async stop() {
       const all = [...http, ...workers];
       for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      await Promise.all(all.map((p) => Promise.race([p.exited, new Promise((r) => setTimeout(r, 25_000))])));
+      // The grace timers are unref'd: a harness whose processes all exited does not wait them out.
+      await Promise.all(all.map((p) => Promise.race([p.exited, new Promise((r) => setTimeout(r, 25_000).unref())])));
       for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
