@@ -212,7 +212,7 @@ export async function startProcess(config: Config, opts: StartOptions): Promise<
     await database.close().catch(() => undefined);
   });
   worker?.start();
-  const sweeps = startRetentionSweeps(database.db, logger, { retainJobsHours: config.retainJobsHours, intervalSeconds: config.sweepIntervalSeconds });
+  const sweeps = startRetentionSweeps(database.db, logger, { ...config, intervalSeconds: config.sweepIntervalSeconds });
   started = true;
   logger.info({ url, metrics_url: metricsListener?.url, worker: Boolean(worker), database: database.kind }, 'assetport started');
 

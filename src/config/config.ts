@@ -80,6 +80,10 @@ export interface Config {
   workerPollMs: number;
   /** Finished jobs (with their uploaded package and archive) are removed this long after they ended; 0 keeps them. */
   retainJobsHours: number;
+  /** Export archives are removed this long after their export ended (the job stays); 0 keeps them. */
+  retainArchivesHours: number;
+  /** Uploads no queued or running job needs are removed this long after they were made; 0 keeps them. */
+  retainUploadsHours: number;
   /** How often each process runs the retention sweep; 0 never. */
   sweepIntervalSeconds: number;
   shutdownGraceSeconds: number;
@@ -207,6 +211,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
     workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 2000, 10, 60_000),
     retainJobsHours: int(env, 'ASSETPORT_RETAIN_JOBS_HOURS', 30 * 24, 0, 100 * 365 * 24),
+    retainArchivesHours: int(env, 'ASSETPORT_RETAIN_ARCHIVES_HOURS', 7 * 24, 0, 100 * 365 * 24),
+    retainUploadsHours: int(env, 'ASSETPORT_RETAIN_UPLOADS_HOURS', 24, 0, 100 * 365 * 24),
     sweepIntervalSeconds: int(env, 'ASSETPORT_SWEEP_INTERVAL_SECONDS', 3600, 0, 7 * 24 * 3600),
     shutdownGraceSeconds: int(env, 'ASSETPORT_SHUTDOWN_GRACE_SECONDS', 20, 0, 3600),
     packageThreads: int(env, 'ASSETPORT_PACKAGE_THREADS', defaultPackageThreads(), 0, 64),

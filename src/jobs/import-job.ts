@@ -11,7 +11,7 @@ import type { ImportRequest, ImportTargetRef } from '../core/transfer-requests.j
 import { parseAccountOverrides } from './import-prepare.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import { deleteBlobs } from '../store/blobs.js';
-import { releaseStagedContents, sweepContents } from '../store/content-blobs.js';
+import { releaseStagedContents } from '../store/content-blobs.js';
 import type { JobDeps } from './job-deps.js';
 import type { JobContext } from './worker.js';
 import { executeImport } from './import-run.js';
@@ -103,9 +103,7 @@ export function importHandler(deps: JobDeps) {
       throw e;
     } finally {
       // Staged file contents that the import did not come to refer to go (a retry stages again).
-      // Contents nothing refers to any more (e.g. of a deleted space) go with them.
-      const released = staged ? await releaseStagedContents(engine.db, job.id).catch(() => 0) : 0;
-      if (released > 0) await sweepContents(engine.db).catch(() => undefined);
+      if (staged) await releaseStagedContents(engine.db, job.id).catch(() => 0);
     }
     return undefined;
   };

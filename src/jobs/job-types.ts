@@ -26,6 +26,8 @@ export interface JobRow {
   input_blob_id: string | null;
   output_blob_id: string | null;
   archive_taken_at: Date | null;
+  /** When the retention sweep removed the export's archive. */
+  archive_expired_at: Date | null;
   attempts: number;
   max_attempts: number;
   lease_owner: string | null;

@@ -68,6 +68,9 @@ export interface Archive {
 
 async function archiveOf(ctx: ServiceContext, job: JobRow): Promise<Archive> {
   const blob = job.output_blob_id ? await getBlob(ctx.db, job.output_blob_id) : undefined;
+  if (!blob && job.archive_expired_at) {
+    throw new DomainError('not_found', `This export's archive was removed on ${new Date(job.archive_expired_at).toISOString()}, when its retention time ended (ASSETPORT_RETAIN_ARCHIVES_HOURS); export again.`, { resource: 'archive' });
+  }
   if (!blob) throw new DomainError('not_found', job.state === 'SUCCEEDED' ? 'This job has no archive.' : `The job is ${job.state}; its archive is there once it has SUCCEEDED.`, { resource: 'archive' });
   const fileName = (job.result as { file_name?: string } | null)?.file_name ?? `${job.id}.zip`;
   return { job, fileName, size: blob.size, sha256: blob.sha256, stream: readBlob(ctx.db, blob.id) };

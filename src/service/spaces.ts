@@ -3,7 +3,7 @@ import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { checkApiName, checkInstanceName, checkProjectName, checkProjectSpaceName, checkVersionName } from '../core/names.js';
 import { recordAudit } from '../store/audit.js';
-import { sweepContents } from '../store/content-blobs.js';
+import { deleteUnreferencedContents } from '../store/content-blobs.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { setApiGrant } from '../store/api-grants.js';
 import { findUserByName, orgRolesOf, setOrgRole } from '../store/users.js';
@@ -198,12 +198,13 @@ export async function grantOnApi(ctx: ServiceContext, orgRef: string, apiName: s
 export async function deleteSpace(ctx: ServiceContext, spaceId: string): Promise<void> {
   const space = await spaceWithAccess(ctx.db, ctx.principal, spaceId, 'R');
   if (!(await administersOrg(ctx.db, ctx.principal, space.org_id))) throw new DomainError('forbidden', `Deleting a space needs the org admin role in org '${space.org_name}'.`);
-  await ctx.db.transaction().execute(async (trx) => {
+  const contents = await ctx.db.transaction().execute(async (trx) => {
     const outcome = await deleteEmptySpace(trx, space.id);
     if (outcome.assets > 0) throw new DomainError('space_not_empty', `The space holds ${outcome.assets} asset(s); delete them first.`, { assets: outcome.assets });
     if (outcome.activeJob) throw new DomainError('conflict', `Job ${outcome.activeJob} is queued or running on this space; wait for it to finish.`, { job_id: outcome.activeJob });
     await recordAudit(trx, { actor: ctx.principal.name, action: 'space.delete', org_id: space.org_id, space_id: space.id, details: { kind: space.kind, name: space.name, ...(space.api_name ? { api: space.api_name } : {}), ...(space.project_space ? { project_space: space.project_space } : {}) } });
+    return outcome.contents;
   });
   // Large file contents only its history referred to go with it.
-  await sweepContents(ctx.db).catch(() => undefined);
+  await deleteUnreferencedContents(ctx.db, contents);
 }

@@ -159,7 +159,7 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
 }
 
 /** The blob's bytes, a few chunks per query. */
-export async function* readBlob(db: Db, id: string, chunksPerQuery = 4, firstChunk = 0): AsyncGenerator<Buffer> {
+export async function* readBlob(db: Db, id: string, chunksPerQuery = 1, firstChunk = 0): AsyncGenerator<Buffer> {
   for (let from = firstChunk; ; from += chunksPerQuery) {
     const rows = await db.selectFrom('blob_chunks').select('seq').select(selectBytea('data').as('data')).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
     for (const r of rows) yield fromBytea(r.data)!;
@@ -167,13 +167,13 @@ export async function* readBlob(db: Db, id: string, chunksPerQuery = 4, firstChu
   }
 }
 
-/** How many chunks `openSmallBlob` reads with the blob's size: one round trip for blobs up to 4 MiB. */
-const FIRST_READ_CHUNKS = 4;
+/** How many chunks `openSmallBlob` reads with the blob's size: one round trip for a blob of up to 1 MiB. */
+const FIRST_READ_CHUNKS = 1;
 
 /**
  * A complete blob's size and, when it is at most `maxBytes`, its bytes: the size and the
- * first chunks come in one query (one round trip for a small upload), the rest a few chunks
- * per query. Undefined when there is no such complete blob.
+ * first chunk come in one query (one round trip for an upload of up to 1 MiB), the rest a
+ * chunk per query. Undefined when there is no such complete blob.
  */
 export async function openSmallBlob(db: Db, id: string, maxBytes: number): Promise<{ size: number; buffer?: Buffer } | undefined> {
   const rows = await sql<{ size: string; seq: number | null; data: unknown }>`
@@ -186,7 +186,7 @@ export async function openSmallBlob(db: Db, id: string, maxBytes: number): Promi
   const size = Number(first.size);
   if (size > maxBytes) return { size };
   const parts = rows.rows.filter((r) => r.seq !== null).map((r) => fromBytea(r.data)!);
-  if (parts.length === FIRST_READ_CHUNKS) for await (const c of readBlob(db, id, FIRST_READ_CHUNKS, FIRST_READ_CHUNKS)) parts.push(c);
+  if (parts.length === FIRST_READ_CHUNKS) for await (const c of readBlob(db, id, 1, FIRST_READ_CHUNKS)) parts.push(c);
   return { size, buffer: Buffer.concat(parts) };
 }
 

@@ -133,7 +133,7 @@ export async function lockStagedContents(trx: Transaction<DB>, hashes: readonly 
 }
 
 /** Deletes the contents among `hashes` that nothing refers to or stages; one statement each, a failure skips that one. */
-async function deleteUnreferenced(db: Kysely<DB>, hashes: readonly string[]): Promise<number> {
+export async function deleteUnreferencedContents(db: Kysely<DB>, hashes: readonly string[]): Promise<number> {
   let deleted = 0;
   for (const h of hashes) {
     try {
@@ -153,7 +153,7 @@ async function deleteUnreferenced(db: Kysely<DB>, hashes: readonly string[]): Pr
 /** The job is over: its stages go, and what it staged that nothing refers to is deleted. Returns how many it had staged. */
 export async function releaseStagedContents(db: Kysely<DB>, jobId: string): Promise<number> {
   const r = await db.deleteFrom('content_blob_stages').where('job_id', '=', jobId).returning('sha256').execute();
-  await deleteUnreferenced(db, r.map((x) => x.sha256));
+  await deleteUnreferencedContents(db, r.map((x) => x.sha256));
   return r.length;
 }
 
@@ -170,7 +170,7 @@ export async function sweepContents(db: Kysely<DB>): Promise<number> {
     WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.content_blob = b.sha256)
       AND NOT EXISTS (SELECT 1 FROM asset_revisions r WHERE r.content_blob = b.sha256)
       AND NOT EXISTS (SELECT 1 FROM content_blob_stages s WHERE s.sha256 = b.sha256)`.execute(db);
-  return deleteUnreferenced(db, r.rows.map((x) => x.sha256));
+  return deleteUnreferencedContents(db, r.rows.map((x) => x.sha256));
 }
 
 /** The content's bytes, a few chunks per query. */

@@ -82,6 +82,7 @@ export interface JobsTable {
   input_blob_id: string | null;
   output_blob_id: string | null;
   archive_taken_at: Timestamp | null;
+  archive_expired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   attempts: Generated<number>;
   max_attempts: Generated<number>;
   lease_owner: string | null;

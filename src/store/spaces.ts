@@ -74,12 +74,14 @@ export function listSpaces(db: Kysely<DB>, f: SpaceFilter = {}): Promise<SpaceVi
  * the space's write lock (the one imports hold), so an import can't fill it meanwhile.
  * Returns what stood in the way, if anything.
  */
-export async function deleteEmptySpace(trx: Transaction<DB>, id: string): Promise<{ assets: number; activeJob: string | null }> {
+export async function deleteEmptySpace(trx: Transaction<DB>, id: string): Promise<{ assets: number; activeJob: string | null; contents: string[] }> {
   await lockSpace(trx, id);
   const count = await trx.selectFrom('assets').select((eb) => eb.fn.countAll<string>().as('n')).where('space_id', '=', id).executeTakeFirstOrThrow();
-  if (Number(count.n) > 0) return { assets: Number(count.n), activeJob: null };
+  if (Number(count.n) > 0) return { assets: Number(count.n), activeJob: null, contents: [] };
   const active = await trx.selectFrom('jobs').select('id').where('space_id', '=', id).where('state', 'in', ['QUEUED', 'RUNNING']).limit(1).executeTakeFirst();
-  if (active) return { assets: 0, activeJob: active.id };
+  if (active) return { assets: 0, activeJob: active.id, contents: [] };
+  // The large file contents its history refers to: the caller removes those nothing else needs.
+  const contents = await trx.selectFrom('asset_revisions').select('content_blob').distinct().where('space_id', '=', id).where('content_blob', 'is not', null).execute();
   await trx.deleteFrom('spaces').where('id', '=', id).execute();
-  return { assets: 0, activeJob: null };
+  return { assets: 0, activeJob: null, contents: contents.map((r) => r.content_blob!) };
 }

@@ -19,6 +19,7 @@ import { createOrg } from '../../src/service/orgs.js';
 import { createApi, createInstance, createVersion, listSpaces } from '../../src/service/spaces.js';
 import { bootstrapAdmin, createUser } from '../../src/service/users.js';
 import { writeBlob } from '../../src/store/blobs.js';
+import { sweepArchives } from '../../src/store/retention.js';
 import { exportHandler } from '../../src/jobs/export-job.js';
 import { pino } from 'pino';
 import { runClaimedJob } from '../../src/jobs/run-job.js';
@@ -197,5 +198,18 @@ describe('exports', () => {
     expect(Buffer.concat(bytes).subarray(0, 2).toString()).toBe('PK');
     await expect(takeArchive(ctx, archiveId, { once: true })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('already downloaded') });
     await expect(takeArchive(ctx, 'f'.repeat(32), { once: true })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('an archive the retention sweep removed is refused as expired, and the job stays', async () => {
+    const org = await newOrg();
+    const inst = await createInstance(ctx, org, 'dev');
+    await createAsset(ctx, inst.space_id, { type: 'application', name: 'app1' });
+    const job = await startExport(ctx, { spaceId: inst.space_id });
+    await runQueued();
+    expect((await jobArchive(ctx, job.id)).size).toBeGreaterThan(0);
+    await ctx.db.updateTable('jobs').set({ finished_at: new Date('2000-01-01T00:00:00Z') }).where('id', '=', job.id).execute();
+    expect(await sweepArchives(ctx.db, new Date('2000-01-02T00:00:00Z'))).toBe(1);
+    expect((await visibleJob(ctx, job.id)).state).toBe('SUCCEEDED');
+    await expect(jobArchive(ctx, job.id)).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('ASSETPORT_RETAIN_ARCHIVES_HOURS') });
   });
 });

@@ -129,7 +129,6 @@ describe('large files are staged as content blobs before the import transaction'
     const other = await newSpace();
     expect((await importInto(other, await buildPackage('api_version', [{ type: 'File', name: 'f.bin', content: big }]))).state).toBe('SUCCEEDED');
     await s.t.database.db.deleteFrom('spaces').where('id', '=', other).execute();
-    // (The import's own clean-up may be sweeping at the same time: either way, it goes.)
     await sweepContents(s.t.database.db);
     expect(await stored(sha(big))).toEqual({ blobs: [], chunks: 0, stages: 0 });
   });

@@ -32,7 +32,7 @@ export function parseEvents(text: string): { events: Array<{ event: string; data
 
 /** Follows a job's events until `done` (or until `signal` aborts); calls `onEvent` for each. */
 export async function followJob(id: string, onEvent: (e: JobEvent) => void, signal: AbortSignal): Promise<void> {
-  const r = await call(`/jobs/${id}/events?interval_ms=200`, { signal, headers: { accept: 'text/event-stream' } });
+  const r = await call(`/jobs/${id}/events`, { signal, headers: { accept: 'text/event-stream' } });
   if (!r.body) return;
   const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
