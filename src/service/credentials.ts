@@ -11,11 +11,11 @@ import type { Principal } from '../auth/principal.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import { recordAudit } from '../store/audit.js';
 import type { DB } from '../store/schema.js';
-import { deleteExpiredTokens, insertToken, tokenScope } from '../store/tokens.js';
+import { deleteExpiredTokens, insertToken, tokenHolder } from '../store/tokens.js';
 import { findUserByName } from '../store/users.js';
 import { visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
-import { authenticatePassword, principalById } from './users.js';
+import { authenticatePassword, holderPrincipal, principalById } from './users.js';
 import { noteCredentialFailure, type Caller } from './login-limits.js';
 
 export { principalById };
@@ -48,9 +48,9 @@ export async function issueProjectToken(db: Kysely<DB>, input: { user: string; p
 
 /** The caller of a token, and the org it is scoped to (null: any). */
 export async function authenticateScopedToken(db: Kysely<DB>, token: string, from: Caller): Promise<{ principal: Principal; orgId: string | null } | null> {
-  const t = await tokenScope(db, hashToken(token), new Date());
+  const t = await tokenHolder(db, hashToken(token), new Date());
   if (!t) await noteCredentialFailure(db, from);
-  const principal = t ? await principalById(db, t.user_id) : null;
+  const principal = t ? holderPrincipal(t) : null;
   return principal ? { principal, orgId: t!.org_id } : null;
 }
 

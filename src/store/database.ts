@@ -11,6 +11,8 @@ import { PGlitePool } from './pglite-pool.js';
 import { startPGliteThread, type PGliteHandle } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
+import { useCopyFor } from './chunks.js';
+import { TokenHolderCache, useTokenCacheFor } from './token-cache.js';
 import { JobNotifications, PgNotificationSource } from './notifications.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -197,6 +199,12 @@ export function embeddedDatabase(handle: PGliteHandle, opts: { opened?: { seeded
   const opened = opts.opened ?? { seeded: [] };
   const pool = new PGlitePool(handle);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // File chunks move as binary COPY, in the caller's lane (chunks.ts).
+  useCopyFor(db, pool);
+  // Bearer tokens' holders are remembered, exactly: the pool tells the cache of every statement (token-cache.ts).
+  const tokens = new TokenHolderCache();
+  pool.observe((text) => tokens.noteStatement(text));
+  useTokenCacheFor(db, tokens);
   // One connection: the LISTEN waits for it like any query (never inside a transaction);
   // it listens from then on, so the subscribers resync once.
   const jobNotifications = new JobNotifications({
