@@ -14,7 +14,9 @@ import { CREDENTIAL_TABLES, TokenHolderCache, mayChangeCredentials, type TokenHo
 import { deleteToken, insertToken } from './tokens.js';
 import { setUserLocked } from './users.js';
 
-const holder = (over: Partial<TokenHolder> = {}): TokenHolder => ({ user_id: 'u', org_id: null, name: 'ann', is_admin: false, locked: false, expires_at: new Date(Date.now() + 60_000), ...over });
+/** One expiry for every holder made here, so two loads of the same holder are equal whenever they run. */
+const IN_A_MINUTE = new Date(Date.now() + 60_000);
+const holder = (over: Partial<TokenHolder> = {}): TokenHolder => ({ user_id: 'u', org_id: null, name: 'ann', is_admin: false, locked: false, expires_at: IN_A_MINUTE, ...over });
 
 describe('which statements may change a token’s holder', () => {
   it.each([
