@@ -57,8 +57,13 @@ async function ready(base: string, child: ChildProcess, limitMs = 60_000): Promi
   }
 }
 
-/** `env` is added to every process's environment (ASSETPORT_* settings). */
+/**
+ * `env` is added to every process's environment (ASSETPORT_* settings). BENCH_NODE_ARGS,
+ * e.g. "--cpu-prof --cpu-prof-dir=prof", is given to node for every process (to profile
+ * them under the harness's load; a profile is written when the process exits).
+ */
 export function startCluster(databaseUrl: string, env: Record<string, string> = {}): Cluster {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const masterKey = randomBytes(32).toString('hex');
   const dirs: string[] = [];
   const http: ClusterProcess[] = [];
@@ -68,7 +73,7 @@ export function startCluster(databaseUrl: string, env: Record<string, string> = 
     const dir = mkdtempSync(join(tmpdir(), 'assetport-p-'));
     dirs.push(dir);
     const p = role === 'http' ? (port ?? (await freePort())) : undefined;
-    const child = spawn(process.execPath, [BIN, ...(role === 'http' ? ['serve', '--no-worker'] : ['worker'])], {
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...(role === 'http' ? ['serve', '--no-worker'] : ['worker'])], {
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
@@ -108,7 +113,8 @@ export function startCluster(databaseUrl: string, env: Record<string, string> = 
     async stop() {
       const all = [...http, ...workers];
       for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      await Promise.all(all.map((p) => Promise.race([p.exited, new Promise((r) => setTimeout(r, 25_000))])));
+      // The grace timers are unref'd: a harness whose processes all exited does not wait them out.
+      await Promise.all(all.map((p) => Promise.race([p.exited, new Promise((r) => setTimeout(r, 25_000).unref())])));
       for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },

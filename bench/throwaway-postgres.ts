@@ -5,9 +5,10 @@
  * as the `postgres` user (PostgreSQL refuses to run as root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { childrenOf } from './proc-cpu.js';
 import { freePort } from './server-process.js';
 
 export interface ThrowawayPostgres {
@@ -16,6 +17,8 @@ export interface ThrowawayPostgres {
   /** Stops the server at once (no shutdown checkpoint; as a crash), then starts it again. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** The server's processes now: the postmaster and its children (backends, WAL writer, …). */
+  pids(): number[];
 }
 
 /** The newest installed PostgreSQL's bin directory (Debian's /usr/lib/postgresql/N/bin), or PG_BIN. */
@@ -54,6 +57,14 @@ export async function startThrowawayPostgres(settings: Record<string, string> = 
     async restart() {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       start();
+    },
+    pids() {
+      try {
+        const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        return [postmaster, ...childrenOf(postmaster)];
+      } catch {
+        return [];
+      }
     },
     async stop() {
       if (stopped) return;

@@ -40,8 +40,10 @@ export interface ImportRun {
   author: string;
   signal: AbortSignal;
   progress(p: number): void;
-  /** Marks the job SUCCEEDED inside the import's transaction. */
-  complete(trx: Transaction<DB>, report: ImportReport): Promise<void>;
+  /** Told before large files are staged (in statements of their own, before the transaction). */
+  staging?(): void;
+  /** Marks the job SUCCEEDED inside the import's transaction, with the space it wrote. */
+  complete(trx: Transaction<DB>, report: ImportReport, spaceId: string): Promise<void>;
 }
 
 /** The plan's problems as a refusal whose reasons list all of them. */
@@ -104,6 +106,7 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
     run.signal.throwIfAborted();
     // Large files are written before the transaction, in statements of their own.
     const stagingShare = stagedBytes(prepared) > 0 ? STAGING : 0;
+    if (stagingShare > 0) run.staging?.();
     // The later steps move up into what remains.
     const scale = (p: number) => PROGRESS.read + stagingShare + ((p - PROGRESS.read) * (1 - PROGRESS.read - stagingShare)) / (1 - PROGRESS.read);
     await stageLargeFiles(db, prepared, run.jobId, run.signal, (f) => run.progress(PROGRESS.read + stagingShare * f));
@@ -133,9 +136,8 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
         report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
         await recordAudit(trx, { actor: run.author, action: 'import.apply', org_id: target.space.org_id, space_id: target.space.id, job_id: run.jobId, details: { summary: p.summary, created_space: createdSpace } });
         engine.faults?.('audit');
-        await trx.updateTable('jobs').set({ space_id: target.space.id }).where('id', '=', run.jobId).execute();
         run.signal.throwIfAborted();
-        await run.complete(trx, report);
+        await run.complete(trx, report, target.space.id);
         engine.faults?.('complete');
         done = report;
       });

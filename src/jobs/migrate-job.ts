@@ -34,7 +34,7 @@ export async function runMigrate(engine: ImportEngine, ctx: JobContext): Promise
     await executeImport(
       engine,
       { target: p.target, policy: p.policy, createNew: p.create_new, ...(p.refuse_existing ? { refuseExisting: true } : {}), dryRun: false, overrides: [], package: { blobId } },
-      { jobId: ctx.job.id, author: p.author, signal: ctx.signal, progress: (f) => ctx.progress(EXPORT_SHARE + (1 - EXPORT_SHARE) * f), complete: (trx, report) => ctx.complete(trx, report) },
+      { jobId: ctx.job.id, author: p.author, signal: ctx.signal, progress: (f) => ctx.progress(EXPORT_SHARE + (1 - EXPORT_SHARE) * f), complete: (trx, report, spaceId) => ctx.complete(trx, report, { space_id: spaceId }) },
     );
   } finally {
     await deleteBlob(engine.db, blobId).catch(() => undefined);

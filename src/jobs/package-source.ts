@@ -11,7 +11,7 @@ import { DomainError } from '../core/errors.js';
 import type { PackageSource } from '../core/transfer-requests.js';
 import type { Limits } from '../config/config.js';
 import type { DB } from '../store/schema.js';
-import { copyBlobToFile, getBlob, readBlobBuffer } from '../store/blobs.js';
+import { copyBlobToFile, openSmallBlob } from '../store/blobs.js';
 import { openArchive, type ArchiveReader } from '../package/archive-reader.js';
 import { isArchiveError } from '../package/archive-errors.js';
 import { readPackage, type PackageIndex } from '../package/package-reader.js';
@@ -71,11 +71,11 @@ export async function openZip(db: Kysely<DB>, source: PackageSource, limits: Lim
 }
 
 async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Limits): Promise<OpenedArchive> {
-  const blob = await getBlob(db, blobId);
+  const blob = await openSmallBlob(db, blobId, IN_MEMORY_BYTES);
   if (!blob) throw new DomainError('invalid_package', 'The uploaded package is no longer stored.');
   try {
-    if (blob.size <= IN_MEMORY_BYTES) {
-      const reader = await openArchive({ buffer: await readBlobBuffer(db, blobId) }, archiveLimitsOf(limits));
+    if (blob.buffer) {
+      const reader = await openArchive({ buffer: blob.buffer }, archiveLimitsOf(limits));
       return { reader, close: () => reader.close() };
     }
     const dir = await mkdtemp(join(tmpdir(), 'assetport-pkg-'));

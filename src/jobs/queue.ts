@@ -145,14 +145,22 @@ async function finish(db: Db, jobId: string, workerId: string, set: Record<strin
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** What a job's completion records besides its result: its archive, its reasons, the space it wrote (an import may have made it). */
+export interface JobCompletion {
+  output_blob_id?: string;
+  reasons?: JobReason[];
+  space_id?: string;
+}
+
 /** Marks the job SUCCEEDED; run it in the transaction that wrote the job's effects. */
-export const completeJob = (db: Db, jobId: string, workerId: string, result: unknown, extra: { output_blob_id?: string; reasons?: JobReason[] } = {}): Promise<boolean> =>
+export const completeJob = (db: Db, jobId: string, workerId: string, result: unknown, extra: JobCompletion = {}): Promise<boolean> =>
   finish(db, jobId, workerId, {
     state: 'SUCCEEDED',
     progress: 1,
     result: JSON.stringify(result ?? null),
     ...(extra.output_blob_id ? { output_blob_id: extra.output_blob_id } : {}),
     ...(extra.reasons ? { reasons: JSON.stringify(extra.reasons) } : {}),
+    ...(extra.space_id ? { space_id: extra.space_id } : {}),
   });
 
 export const failJob = (db: Db, jobId: string, workerId: string, reasons: JobReason[], result: unknown = null): Promise<boolean> =>

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { isDomainError } from '../core/errors.js';
 import type { DB } from '../store/schema.js';
 import type { JobReason, JobRow } from './job-types.js';
+import { ProgressWrites } from './progress-writes.js';
 import { completeJob, failJob, releaseJob, renewLease, retryLater, setProgress } from './queue.js';
 import { LeaseLostError, type JobContext, type JobHandler, type WorkerHooks } from './worker.js';
 
@@ -23,6 +24,8 @@ export interface RunJobOptions {
   hooks?: WorkerHooks | undefined;
   /** True once the owner is shutting down: an aborted job is then given back, not failed. */
   stopping?: () => boolean;
+  /** How long a job runs before its progress is first recorded (progress-writes.ts; default 200 ms). */
+  progressAfterMs?: number;
 }
 
 /** Runs the job; resolves with its outcome and, when it failed or crashed, what was thrown. */
@@ -42,8 +45,7 @@ export async function runClaimedJob(o: RunJobOptions, job: JobRow, abort = new A
       })
       .catch((e: unknown) => log.warn({ err: e }, 'lease renewal failed'));
   }, Math.max(50, Math.floor(leaseMs / 3)));
-  let lastProgressAt = 0;
-  let lastProgress = -1;
+  const progress = new ProgressWrites((p) => void setProgress(db, job.id, o.workerId, p).catch(() => undefined), o.progressAfterMs);
   let completed = false;
   const ctx: JobContext = {
     job,
@@ -52,13 +54,7 @@ export async function runClaimedJob(o: RunJobOptions, job: JobRow, abort = new A
     signal: abort.signal,
     progress: (p) => {
       o.hooks?.onProgress?.(job, p);
-      // Monotonic, and throttled: at most one write per 200 ms unless it moved by 5 % or more.
-      if (p <= lastProgress) return;
-      const now = Date.now();
-      if (now - lastProgressAt < 200 && p - lastProgress < 0.05 && p < 1) return;
-      lastProgressAt = now;
-      lastProgress = p;
-      void setProgress(db, job.id, o.workerId, p).catch(() => undefined);
+      progress.report(p);
     },
     complete: async (trx, result, extra) => {
       if (!(await completeJob(trx, job.id, o.workerId, result, extra))) throw new LeaseLostError();
@@ -99,6 +95,7 @@ export async function runClaimedJob(o: RunJobOptions, job: JobRow, abort = new A
     }
   } finally {
     clearInterval(beat);
+    progress.end();
     o.hooks?.onFinished?.(job, outcome, (Date.now() - started) / 1000);
   }
   return outcome === 'SUCCEEDED' ? { outcome } : { outcome, error };

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import type { DB } from '../store/schema.js';
 import type { JobNotifications } from '../store/notifications.js';
 import { newId32 } from '../core/ids.js';
-import type { JobReason, JobRow } from './job-types.js';
-import { claimJob, releaseJob } from './queue.js';
+import type { JobRow } from './job-types.js';
+import { claimJob, releaseJob, type JobCompletion } from './queue.js';
 import { runClaimedJob } from './run-job.js';
 
 export interface JobContext {
@@ -28,7 +28,7 @@ export interface JobContext {
    * Marks the job SUCCEEDED inside the caller's transaction, so the job's effects and its
    * result commit together. Throws (rolling the transaction back) if the lease was lost.
    */
-  complete(trx: Transaction<DB>, result: unknown, extra?: { output_blob_id?: string; reasons?: JobReason[] }): Promise<void>;
+  complete(trx: Transaction<DB>, result: unknown, extra?: JobCompletion): Promise<void>;
 }
 
 /** A handler returns the job result (when it did not call ctx.complete itself). */
@@ -57,6 +57,8 @@ export interface WorkerOptions {
   notifications?: JobNotifications;
   id?: string;
   hooks?: WorkerHooks;
+  /** How long a job runs before its progress is first recorded (default 200 ms; see progress-writes.ts). */
+  progressAfterMs?: number;
 }
 
 export class Worker {
@@ -128,8 +130,8 @@ export class Worker {
   }
 
   private async execute(job: JobRow, abort: AbortController): Promise<void> {
-    const { db, logger, leaseMs, handlers, hooks } = this.o;
-    await runClaimedJob({ db, logger, leaseMs, workerId: this.id, handlers, hooks, stopping: () => this.stopping }, job, abort);
+    const { db, logger, leaseMs, handlers, hooks, progressAfterMs } = this.o;
+    await runClaimedJob({ db, logger, leaseMs, workerId: this.id, handlers, hooks, progressAfterMs, stopping: () => this.stopping }, job, abort);
   }
 
   /** Stops claiming; waits up to `graceMs` for the running job, then aborts and gives it back. */

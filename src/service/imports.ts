@@ -16,7 +16,7 @@ export type { ImportReport };
 import type { JobRow } from '../jobs/job-types.js';
 import { enqueueJob, type NewJob } from '../jobs/queue.js';
 import type { JobContext } from '../jobs/worker.js';
-import { deleteBlob } from '../store/blobs.js';
+import { deleteBlobs, deleteSmallBlobs } from '../store/blobs.js';
 import { findApi, findProject, findVersion } from '../store/spaces.js';
 import { administeredOrg, requireApiAccess, requireSpaceAccess, spaceWithAccess, visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
@@ -58,7 +58,7 @@ const withOrg = (req: ImportRequest, orgId: string): ImportRequest => (isSpaceTa
 const blobsOf = (req: ImportRequest): string[] => [req.package, req.expressions].flatMap((z) => (z && 'blobId' in z ? [z.blobId] : []));
 
 async function dropBlobs(ctx: ServiceContext, req: ImportRequest): Promise<void> {
-  for (const b of blobsOf(req)) await deleteBlob(ctx.db, b).catch(() => undefined);
+  await deleteBlobs(ctx.db, blobsOf(req)).catch(() => undefined);
 }
 
 function packageBlob(req: ImportRequest): string {
@@ -125,13 +125,25 @@ export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts
   }
   const engine = engineOf(ctx);
   const run = async (jc: JobContext) => {
+    let larger: string[] = [];
     try {
-      await executeImport(engine, request, { jobId: jc.job.id, author: ctx.principal.name, signal: jc.signal, progress: jc.progress, complete: (trx, report) => jc.complete(trx, report) });
+      await executeImport(engine, request, {
+        jobId: jc.job.id,
+        author: ctx.principal.name,
+        signal: jc.signal,
+        progress: jc.progress,
+        // The uploads go in the transaction that completes the job.
+        complete: async (trx, report, spaceId) => {
+          await jc.complete(trx, report, { space_id: spaceId });
+          larger = await deleteSmallBlobs(trx, blobsOf(request));
+        },
+      });
+      // A larger upload goes chunk by chunk once the transaction is over (or with the retention sweep).
+      await deleteBlobs(ctx.db, larger).catch(() => undefined);
     } catch (e) {
       if (e instanceof DomainError) await dropBlobs(ctx, request);
       throw e;
     }
-    await dropBlobs(ctx, request);
     return undefined;
   };
   let created = false;

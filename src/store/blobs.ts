@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { bytesPhrase } from '../core/phrases.js';
 import type { DB } from './schema.js';
 import { deleteChunks, insertChunk, readChunks } from './chunks.js';
+import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -34,10 +35,21 @@ export class BlobTooLargeError extends DomainError {
   }
 }
 
-/** Streams `source` into a new blob, hashing and counting; the blob is complete only when this resolves. */
+/** A whole blob of at most one chunk, complete, in one statement (with its chunk unless it is empty). */
+async function insertWholeBlob(db: Kysely<DB>, id: string, data: Buffer, sha256: string): Promise<void> {
+  await sql`
+    WITH b AS (INSERT INTO blobs (id, size, sha256, complete) VALUES (${id}, ${data.length}, ${sha256}, true) RETURNING id)
+    INSERT INTO blob_chunks (blob_id, seq, data) SELECT id, 0, ${byteaValue(data)} FROM b WHERE ${data.length} > 0`.execute(db);
+}
+
+/**
+ * Streams `source` into a new blob, hashing and counting; the blob is complete only when
+ * this resolves. A blob of one chunk (up to 1 MiB: most uploaded packages) is written in
+ * one statement at the end; a larger one chunk by chunk as it comes.
+ */
 export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | Uint8Array>, opts: BlobWriteOptions): Promise<BlobInfo> {
   const id = newId32();
-  await db.insertInto('blobs').values({ id }).execute();
+  let started = false;
   const hash = createHash('sha256');
   let size = 0;
   let seq = 0;
@@ -50,6 +62,10 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
+    if (!started) {
+      await db.insertInto('blobs').values({ id }).execute();
+      started = true;
+    }
     await insertChunk(db, 'blob_chunks', id, seq++, data);
   };
   try {
@@ -67,12 +83,16 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
       if (pendingBytes >= BLOB_CHUNK_BYTES) await flush();
     }
     if (!headChecked) opts.checkHead!(Buffer.concat(pending));
-    await flush();
     const sha256 = hash.digest('hex');
+    if (!started) {
+      await insertWholeBlob(db, id, Buffer.concat(pending, pendingBytes), sha256);
+      return { id, size, sha256 };
+    }
+    await flush();
     await db.updateTable('blobs').set({ size, sha256, complete: true }).where('id', '=', id).execute();
     return { id, size, sha256 };
   } catch (e) {
-    await deleteBlob(db, id).catch(() => undefined);
+    if (started) await deleteBlob(db, id).catch(() => undefined);
     throw e;
   }
 }
@@ -139,20 +159,36 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
   return r ? { id: r.id, size: Number(r.size), sha256: r.sha256 ?? '' } : undefined;
 }
 
-/** The blob's bytes, a chunk (1 MiB) or a few a query. */
-export async function* readBlob(db: Db, id: string, chunksPerQuery = 1): AsyncGenerator<Buffer> {
-  for (let from = 0; ; from += chunksPerQuery) {
+/** The blob's bytes from chunk `firstChunk` on, a chunk (1 MiB) or a few a query. */
+export async function* readBlob(db: Db, id: string, chunksPerQuery = 1, firstChunk = 0): AsyncGenerator<Buffer> {
+  for (let from = firstChunk; ; from += chunksPerQuery) {
     const chunks = await readChunks(db, 'blob_chunks', id, from, chunksPerQuery);
     yield* chunks;
     if (chunks.length < chunksPerQuery) return;
   }
 }
 
-/** The whole blob in memory (only for small blobs). */
-export async function readBlobBuffer(db: Db, id: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of readBlob(db, id)) parts.push(c);
-  return Buffer.concat(parts);
+/** How many chunks `openSmallBlob` reads with the blob's size: one round trip for a blob of up to 1 MiB. */
+const FIRST_READ_CHUNKS = 1;
+
+/**
+ * A complete blob's size and, when it is at most `maxBytes`, its bytes: the size and the
+ * first chunk come in one query (one round trip for an upload of up to 1 MiB), the rest a
+ * chunk per query. Undefined when there is no such complete blob.
+ */
+export async function openSmallBlob(db: Db, id: string, maxBytes: number): Promise<{ size: number; buffer?: Buffer } | undefined> {
+  const rows = await sql<{ size: string; seq: number | null; data: unknown }>`
+    SELECT b.size::text AS size, c.seq, ${selectBytea('c.data')} AS data
+    FROM blobs b LEFT JOIN blob_chunks c ON c.blob_id = b.id AND b.size <= ${maxBytes} AND c.seq < ${FIRST_READ_CHUNKS}
+    WHERE b.id = ${id} AND b.complete
+    ORDER BY c.seq`.execute(db);
+  const first = rows.rows[0];
+  if (!first) return undefined;
+  const size = Number(first.size);
+  if (size > maxBytes) return { size };
+  const parts = rows.rows.filter((r) => r.seq !== null).map((r) => fromBytea(r.data)!);
+  if (parts.length === FIRST_READ_CHUNKS) for await (const c of readBlob(db, id, 1, FIRST_READ_CHUNKS)) parts.push(c);
+  return { size, buffer: Buffer.concat(parts) };
 }
 
 /** Copies the blob into a file (so a ZIP reader can seek in it). */
@@ -174,4 +210,20 @@ export async function deleteBlob(db: Kysely<DB>, id: string): Promise<void> {
   await db.updateTable('blobs').set({ complete: false }).where('id', '=', id).execute();
   await deleteChunks(db, 'blob_chunks', id);
   await db.deleteFrom('blobs').where('id', '=', id).execute();
+}
+
+/**
+ * Deletes the blobs among `ids` of at most one chunk (most uploaded packages) in one
+ * statement — inside a transaction too — and returns the others, for deleteBlob.
+ */
+export async function deleteSmallBlobs(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const gone = await db.deleteFrom('blobs').where('id', 'in', ids).where(sql<boolean>`size <= ${BLOB_CHUNK_BYTES}`).returning('id').execute();
+  const deleted = new Set(gone.map((r) => r.id));
+  return ids.filter((id) => !deleted.has(id));
+}
+
+/** Deletes these blobs: the small ones in one statement, each larger one chunk by chunk. */
+export async function deleteBlobs(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
+  for (const id of await deleteSmallBlobs(db, ids)) await deleteBlob(db, id);
 }

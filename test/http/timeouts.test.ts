@@ -5,12 +5,15 @@
  * The floors are set small through the configuration and the clients send far below them,
  * so the outcome does not depend on how busy the machine is.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage } from '../helpers/packages.js';
 import { request, startTestApp, type TestApp } from '../helpers/app.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 const BOUNDARY = 'trickleboundary';
+/** What the trickling client sends at once: a little more than one blob chunk. */
+const HEAD_BYTES = 1024 * 1024 + 64;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 async function blobCounts(s: TestApp): Promise<{ blobs: number; chunks: number }> {
@@ -27,16 +30,17 @@ describe('an upload trickled below the minimum rate', () => {
     s = await startTestApp({ ASSETPORT_MIN_UPLOAD_BYTES_PER_SECOND: '64KiB', ASSETPORT_UPLOAD_RATE_WINDOW_SECONDS: '1' });
     await request(s.url, 'POST', '/api/v1/orgs', { token: s.adminToken, json: { name: 'acme' } });
     space = (await request(s.url, 'POST', '/api/v1/orgs/acme/instances', { token: s.adminToken, json: { name: 'dev' } })).body.space_id as string;
-    zip = await buildPackage('instance', [{ type: 'application', name: 'slow' }]);
+    // Larger than a blob chunk (1 MiB), so that the part received before the trickle is stored while it trickles.
+    zip = await buildPackage('instance', [{ type: 'application', name: 'slow', body: { padding: randomBytes(1536 * 1024).toString('base64') } }]);
   });
   afterAll(() => s?.close());
 
-  /** Sends the start of a package part at once, then one byte every 250 ms (about 4 bytes/s). */
+  /** Sends the start of a package part at once (a little over 1 MiB), then one byte every 250 ms (about 4 bytes/s). */
   async function* trickle(seen: { started: boolean }): AsyncGenerator<Buffer> {
     yield Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="package"; filename="p.zip"\r\ncontent-type: application/zip\r\n\r\n`);
-    yield zip.subarray(0, 64);
+    yield zip.subarray(0, HEAD_BYTES);
     seen.started = true;
-    for (let i = 64; i < zip.length; i++) {
+    for (let i = HEAD_BYTES; i < zip.length; i++) {
       await sleep(250);
       yield zip.subarray(i, i + 1);
     }
@@ -53,7 +57,7 @@ describe('an upload trickled below the minimum rate', () => {
       ['content-length', String(zip.length + 400)],
     ];
     const sending = rawRequest(s.url, { method: 'POST', path: `/api/v1/spaces/${space}/imports${query}`, headers, body: trickle(seen), timeoutMs: 120_000 });
-    // While it trickles, the partial upload is being stored (as a blob, unless read in place).
+    // While it trickles, the part received is being stored (its first chunk, as a blob, unless read in place).
     if (!query) {
       const until = Date.now() + 30_000;
       while ((await blobCounts(s)).blobs === 0 && Date.now() < until) await sleep(50);

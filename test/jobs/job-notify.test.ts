@@ -64,7 +64,7 @@ describe('job changes through LISTEN/NOTIFY', () => {
   };
 
   const workerOn = (h: TestDatabase, pollMs: number) =>
-    new Worker({ db: h.database.db, handlers: jobHandlers({ config: a.config, database: h.database, keyring: a.keyring, logger: pino({ level: 'silent' }) }), logger: pino({ level: 'silent' }), leaseMs: 10_000, pollMs, notifications: h.database.jobNotifications });
+    new Worker({ db: h.database.db, handlers: jobHandlers({ config: a.config, database: h.database, keyring: a.keyring, logger: pino({ level: 'silent' }) }), logger: pino({ level: 'silent' }), leaseMs: 10_000, pollMs, notifications: h.database.jobNotifications, progressAfterMs: 0 });
 
   it("a stream on one app sees every state and the progress of a job another app's worker runs", async () => {
     const id = await upload(600);

@@ -106,7 +106,7 @@ describe('job queue', () => {
         throw new DomainError('invalid_package', 'the package is not a package');
       }],
     ]);
-    const w = new Worker({ db, handlers, logger: silent, leaseMs: 2000, pollMs: 20 });
+    const w = new Worker({ db, handlers, logger: silent, leaseMs: 2000, pollMs: 20, progressAfterMs: 0 });
     const ok = await enqueueJob(db, { kind: 'test.ok', userId: null, params: { a: 'b' } });
     const bad = await enqueueJob(db, { kind: 'test.bad', userId: null });
     w.start();

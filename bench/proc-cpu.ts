@@ -1,0 +1,57 @@
+/**
+ * CPU time of processes from /proc (Linux): user + system, all threads, in milliseconds.
+ * The load harness reads it around each phase to show where the machine's CPU went per
+ * job — in each assetport process, in PostgreSQL's processes, and in the harness itself.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: fields start after it.
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** The process's CPU time so far (0 when it is gone). */
+function cpuMs(pid: number): number {
+  const f = statFields(pid);
+  // After the name: state (index 0), ppid (1), … utime (11), stime (12).
+  return f ? ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND : 0;
+}
+
+/** The pids whose parent is `ppid`. */
+export function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(Number(name));
+    if (f && Number(f[1]) === ppid) out.push(Number(name));
+  }
+  return out;
+}
+
+/**
+ * CPU time of a changing set of processes between two points: each process's time at the
+ * end minus its time at the start (0 for those that began in between). Processes that
+ * ended in between are not counted.
+ */
+export class CpuMeter {
+  private readonly start = new Map<number, number>();
+
+  constructor(private readonly pids: () => number[]) {
+    for (const p of pids()) this.start.set(p, cpuMs(p));
+  }
+
+  /** Milliseconds of CPU used since the meter was made. */
+  read(): number {
+    let sum = 0;
+    for (const p of this.pids()) sum += cpuMs(p) - (this.start.get(p) ?? 0);
+    return sum;
+  }
+}
