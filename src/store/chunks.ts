@@ -110,14 +110,17 @@ export function readChunks(db: Db, table: ChunkTable, key: string, from: number,
  */
 const DELETE_BATCH = 4;
 
-/** Deletes the chunks of `key`, a few a statement, so that no one statement holds the database for long. */
+/**
+ * Deletes the chunks of `key`, a few a statement by their numbers, so that no one statement
+ * holds the database for long (each finds its rows by the key's index, not past the ones
+ * deleted before it).
+ */
 export function deleteChunks(db: Kysely<DB>, table: ChunkTable, key: string): Promise<void> {
   return asBulk(async () => {
-    for (;;) {
-      const r = await sql`
-        DELETE FROM ${sql.table(table)} WHERE ${sql.ref(KEY[table])} = ${key} AND seq IN (
-          SELECT seq FROM ${sql.table(table)} WHERE ${sql.ref(KEY[table])} = ${key} ORDER BY seq LIMIT ${DELETE_BATCH})`.execute(db);
-      if (Number(r.numAffectedRows ?? 0) < DELETE_BATCH) return;
+    const r = await sql<{ last: number | null }>`SELECT max(seq) AS last FROM ${sql.table(table)} WHERE ${sql.ref(KEY[table])} = ${key}`.execute(db);
+    const last = r.rows[0]?.last ?? -1;
+    for (let from = 0; from <= last; from += DELETE_BATCH) {
+      await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(KEY[table])} = ${key} AND seq >= ${from} AND seq < ${from + DELETE_BATCH}`.execute(db);
     }
   });
 }
