@@ -28,6 +28,8 @@ export default defineConfig({
   test: {
     include: process.env.ASSETPORT_TEST_DB === 'postgres' ? databaseTestFiles() : ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Before each file: cheap password hashes (see the file).
+    setupFiles: ['test/setup.ts'],
     // Ceilings for a busy machine (other runs beside this one): a test that waits for
     // something waits for the thing itself; these only stop what really hangs.
     testTimeout: 300_000,

@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_PASSWORD_HASH_COST,
+  MAX_PASSWORD_HASH_COST,
+  MIN_PASSWORD_HASH_COST,
   generatePassword,
   generateToken,
   hashPassword,
   hashToken,
   isTokenShaped,
   needsRehash,
+  setPasswordHashCost,
   verifyPassword,
   verifyPasswordDummy,
 } from './passwords.js';
 
+// The test suite hashes at the least cost (test/setup.ts); these tests are about the default.
 describe('hashPassword / verifyPassword', () => {
+  beforeAll(() => setPasswordHashCost(DEFAULT_PASSWORD_HASH_COST));
+  afterAll(() => setPasswordHashCost(MIN_PASSWORD_HASH_COST));
+
   it('hashes in the documented format with a random salt', async () => {
     const a = await hashPassword('correct horse');
     const b = await hashPassword('correct horse');
@@ -71,6 +79,27 @@ describe('hashPassword / verifyPassword', () => {
 
   it('verifyPasswordDummy always answers false', async () => {
     await expect(verifyPasswordDummy('anything')).resolves.toBe(false);
+  });
+
+  it('hashes at the cost set for the process; hashes of another cost still verify and are flagged for rehash', async () => {
+    expect(DEFAULT_PASSWORD_HASH_COST).toBe(15);
+    const atDefault = await hashPassword('pw-default');
+    try {
+      setPasswordHashCost(11);
+      const cheaper = await hashPassword('pw-cheaper');
+      expect(cheaper).toMatch(/^scrypt\$2048\$8\$1\$/);
+      expect(needsRehash(cheaper)).toBe(false);
+      expect(needsRehash(atDefault)).toBe(true);
+      expect(await verifyPassword('pw-default', atDefault)).toBe(true);
+      expect(await verifyPassword('pw-cheaper', cheaper)).toBe(true);
+      expect(await verifyPassword('pw-default', cheaper)).toBe(false);
+      await expect(verifyPasswordDummy('anything')).resolves.toBe(false);
+      for (const bad of [MIN_PASSWORD_HASH_COST - 1, MAX_PASSWORD_HASH_COST + 1, 12.5, Number.NaN]) expect(() => setPasswordHashCost(bad), String(bad)).toThrow(RangeError);
+    } finally {
+      setPasswordHashCost(DEFAULT_PASSWORD_HASH_COST);
+    }
+    expect(needsRehash(atDefault)).toBe(false);
+    expect(await hashPassword('pw')).toMatch(/^scrypt\$32768\$/);
   });
 });
 

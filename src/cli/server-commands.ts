@@ -3,7 +3,8 @@
  * reset-password`, `keys status`, `keys rotate`). Loaded only when one of them runs, so the client commands never load
  * the server's modules.
  */
-import { ConfigError, loadConfig } from '../config/config.js';
+import { setPasswordHashCost } from '../auth/passwords.js';
+import { ConfigError, loadConfig as loadEnvConfig, type Config } from '../config/config.js';
 import { MasterKeyError } from '../secrets/master-key.js';
 import { createLogger } from '../logger.js';
 import { openAndMigrate, startProcess } from '../server.js';
@@ -15,6 +16,13 @@ import { resetPasswordCommand } from './reset-password.js';
 export function failServer(e: unknown): never {
   process.stderr.write(`assetport: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(e instanceof ConfigError || e instanceof MasterKeyError || e instanceof UsageError ? 2 : 1);
+}
+
+/** The configuration from the environment; what it sets for the whole process (the password hash cost) is set. */
+function loadConfig(): Config {
+  const config = loadEnvConfig();
+  setPasswordHashCost(config.passwordHashCost);
+  return config;
 }
 
 /** Runs HTTP and/or a worker until SIGINT or SIGTERM. */

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(c.limits).toEqual({ jsonBodyBytes: 1048576, uploadBytes: 268435456, unpackedBytes: 1073741824, entries: 10100, entryBytes: 67108864, ratio: 200, pathBytes: 1024, exportBytes: 104857600 });
     expect(c.timeouts).toEqual({ requestMs: 3_600_000, idleMs: 120_000, minUploadBytesPerSecond: 10240, uploadRateWindowMs: 30_000, snaplogicCallMs: 900_000 });
     expect(c.passwordCache).toEqual({ ttlMs: 60_000, maxEntries: 10_000 });
+    expect(c.passwordHashCost).toBe(15);
   });
 
   it('reads the retention settings, where 0 keeps jobs forever or never sweeps', () => {
@@ -16,6 +17,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ASSETPORT_RETAIN_JOBS_HOURS: '0', ASSETPORT_SWEEP_INTERVAL_SECONDS: '0' })).toMatchObject({ retainJobsHours: 0, sweepIntervalSeconds: 0 });
     expect(loadConfig({ ASSETPORT_RETAIN_JOBS_HOURS: '48', ASSETPORT_SWEEP_INTERVAL_SECONDS: '60' })).toMatchObject({ retainJobsHours: 48, sweepIntervalSeconds: 60 });
     expect(() => loadConfig({ ASSETPORT_RETAIN_JOBS_HOURS: '-1' })).toThrow(ConfigError);
+  });
+
+  it('reads the password hash cost: log2 of scrypt\'s N, from 10 to 16', () => {
+    expect(loadConfig({ ASSETPORT_PASSWORD_HASH_COST: '10' }).passwordHashCost).toBe(10);
+    expect(loadConfig({ ASSETPORT_PASSWORD_HASH_COST: '16' }).passwordHashCost).toBe(16);
+    for (const bad of ['9', '17', 'cheap']) expect(() => loadConfig({ ASSETPORT_PASSWORD_HASH_COST: bad }), bad).toThrow(/ASSETPORT_PASSWORD_HASH_COST/);
   });
 
   it('reads the password cache settings, where a TTL of 0 turns it off', () => {

@@ -3,6 +3,7 @@
  * docs/configuration.md; an invalid value is a ConfigError naming the variable.
  */
 import { resolve, join } from 'node:path';
+import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST } from '../auth/passwords.js';
 import { defaultPackageThreads } from '../package/thread-pool.js';
 
 export class ConfigError extends Error {
@@ -75,6 +76,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** How long a verified password is remembered (ms; 0: not at all) and how many are. */
   passwordCache: { ttlMs: number; maxEntries: number };
+  /** log2 of scrypt's N for the password hashes this process makes (auth/passwords.ts). */
+  passwordHashCost: number;
   jobLeaseSeconds: number;
   jobMaxAttempts: number;
   workerPollMs: number;
@@ -207,6 +210,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ttlMs: int(env, 'ASSETPORT_PASSWORD_CACHE_SECONDS', 60, 0, 3600) * 1000,
       maxEntries: int(env, 'ASSETPORT_PASSWORD_CACHE_ENTRIES', 10_000, 1, 1_000_000),
     },
+    passwordHashCost: int(env, 'ASSETPORT_PASSWORD_HASH_COST', DEFAULT_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST),
     jobLeaseSeconds: int(env, 'ASSETPORT_JOB_LEASE_SECONDS', 30, 1, 3600),
     jobMaxAttempts: int(env, 'ASSETPORT_JOB_MAX_ATTEMPTS', 3, 1, 100),
     workerPollMs: int(env, 'ASSETPORT_WORKER_POLL_MS', 2000, 10, 60_000),

@@ -9,6 +9,7 @@ import { DomainError } from '../core/errors.js';
 import { secretKeyIds } from '../core/secret-fields.js';
 import { loadTargetState } from '../store/asset-batch.js';
 import { BlobSink, deleteBlob } from '../store/blobs.js';
+import { asBulk } from '../store/bulk-lane.js';
 import { fromBytea, selectBytea } from '../store/bytea.js';
 import { readContent as readContentBlob } from '../store/content-blobs.js';
 import { CONTENT_SIZE } from '../store/assets.js';
@@ -127,9 +128,11 @@ const SLICE_BYTES = 1024 * 1024;
 /** A file's content read in slices, so a large file is never whole in memory. */
 async function* contentSlices(db: Kysely<DB>, id: string, size: number): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < size; at += SLICE_BYTES) {
-    const r = await sql<{ part: unknown }>`
+    const r = await asBulk(
+      () => sql<{ part: unknown }>`
       SELECT ${selectBytea('part')} AS part
-      FROM (SELECT substring(content FROM ${at + 1} FOR ${SLICE_BYTES}) AS part FROM assets WHERE id = ${id}) AS slice`.execute(db);
+      FROM (SELECT substring(content FROM ${at + 1} FOR ${SLICE_BYTES}) AS part FROM assets WHERE id = ${id}) AS slice`.execute(db),
+    );
     yield fromBytea(r.rows[0]?.part) ?? Buffer.alloc(0);
   }
 }

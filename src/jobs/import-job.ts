@@ -10,7 +10,7 @@ import type { PolicyMap } from '../core/policy.js';
 import type { ImportRequest, ImportTargetRef } from '../core/transfer-requests.js';
 import { parseAccountOverrides } from './import-prepare.js';
 import type { KeyRing } from '../secrets/key-ring.js';
-import { deleteBlobs } from '../store/blobs.js';
+import { deleteBlobs, deleteSmallBlobs } from '../store/blobs.js';
 import { releaseStagedContents } from '../store/content-blobs.js';
 import type { JobDeps } from './job-deps.js';
 import type { JobContext } from './worker.js';
@@ -84,6 +84,7 @@ export function importHandler(deps: JobDeps) {
     const inputs = [job.input_blob_id, params.expressions_blob_id].filter((id): id is string => !!id);
     // An earlier attempt may have staged file contents: then this one cleans up after it too.
     let staged = job.attempts > 1;
+    let larger: string[] = [];
     try {
       await executeImport(engine, requestOfJob(deps.keyring, job), {
         jobId: job.id,
@@ -94,9 +95,11 @@ export function importHandler(deps: JobDeps) {
         // The uploaded inputs go in the transaction that completes the job: with it, or not at all.
         complete: async (trx, report, spaceId) => {
           await ctx.complete(trx, report, { space_id: spaceId });
-          await deleteBlobs(trx, inputs);
+          larger = await deleteSmallBlobs(trx, inputs);
         },
       });
+      // A larger upload goes chunk by chunk once the transaction is over (or with the retention sweep).
+      await deleteBlobs(engine.db, larger).catch(() => undefined);
     } catch (e) {
       // A refusal is final: the inputs go. Anything else may be retried: they stay.
       if (e instanceof DomainError) await deleteBlobs(engine.db, inputs).catch(() => undefined);

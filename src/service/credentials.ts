@@ -11,11 +11,11 @@ import type { Principal } from '../auth/principal.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import { recordAudit } from '../store/audit.js';
 import type { DB } from '../store/schema.js';
-import { deleteExpiredTokens, insertToken, tokenUser } from '../store/tokens.js';
+import { deleteExpiredTokens, insertToken, tokenHolder } from '../store/tokens.js';
 import { findUserByName } from '../store/users.js';
 import { visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
-import { authenticatePassword, principalById } from './users.js';
+import { authenticatePassword, holderPrincipal, principalById } from './users.js';
 import { noteCredentialFailure, type Caller } from './login-limits.js';
 
 export { principalById };
@@ -48,9 +48,10 @@ export async function issueProjectToken(db: Kysely<DB>, input: { user: string; p
 
 /** The caller of a token, and the org it is scoped to (null: any). */
 export async function authenticateScopedToken(db: Kysely<DB>, token: string, from: Caller): Promise<{ principal: Principal; orgId: string | null } | null> {
-  const t = await tokenUser(db, hashToken(token), new Date());
+  const t = await tokenHolder(db, hashToken(token), new Date());
   if (!t) await noteCredentialFailure(db, from);
-  return t && !t.locked ? { principal: { userId: t.user_id, name: t.name, isAdmin: t.is_admin }, orgId: t.org_id } : null;
+  const principal = t ? holderPrincipal(t) : null;
+  return principal ? { principal, orgId: t!.org_id } : null;
 }
 
 /** A new access key for a user (the user themself or a deployment admin); the secret is shown once. */

@@ -16,7 +16,7 @@ export type { ImportReport };
 import type { JobRow } from '../jobs/job-types.js';
 import { enqueueJob, type NewJob } from '../jobs/queue.js';
 import type { JobContext } from '../jobs/worker.js';
-import { deleteBlobs } from '../store/blobs.js';
+import { deleteBlobs, deleteSmallBlobs } from '../store/blobs.js';
 import { findApi, findProject, findVersion } from '../store/spaces.js';
 import { administeredOrg, requireApiAccess, requireSpaceAccess, spaceWithAccess, visibleOrg } from './access.js';
 import type { ServiceContext } from './context.js';
@@ -125,6 +125,7 @@ export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts
   }
   const engine = engineOf(ctx);
   const run = async (jc: JobContext) => {
+    let larger: string[] = [];
     try {
       await executeImport(engine, request, {
         jobId: jc.job.id,
@@ -134,9 +135,11 @@ export async function runImportNow(ctx: ServiceContext, req: ImportRequest, opts
         // The uploads go in the transaction that completes the job.
         complete: async (trx, report, spaceId) => {
           await jc.complete(trx, report, { space_id: spaceId });
-          await deleteBlobs(trx, blobsOf(request));
+          larger = await deleteSmallBlobs(trx, blobsOf(request));
         },
       });
+      // A larger upload goes chunk by chunk once the transaction is over (or with the retention sweep).
+      await deleteBlobs(ctx.db, larger).catch(() => undefined);
     } catch (e) {
       if (e instanceof DomainError) await dropBlobs(ctx, request);
       throw e;

@@ -5,7 +5,7 @@ import { newId32 } from '../core/ids.js';
 import { checkUserName } from '../core/names.js';
 import type { DB, Perms } from '../store/schema.js';
 import { findUserById, findUserByName, insertUser, insertUserIfAbsent, orgRolesOf, setGrant, setOrgRole, setPasswordHash } from '../store/users.js';
-import { deleteExpiredTokens, deleteToken, deleteTokensOfUser, insertToken, tokenUser } from '../store/tokens.js';
+import { deleteExpiredTokens, deleteToken, deleteTokensOfUser, insertToken, tokenHolder, type TokenHolder } from '../store/tokens.js';
 import { recordAudit } from '../store/audit.js';
 import { isUniqueViolation } from '../store/pg-errors.js';
 import { generatePassword, generateToken, hashPassword, hashToken, verifyPassword } from '../auth/passwords.js';
@@ -27,10 +27,13 @@ export async function principalById(db: Kysely<DB>, userId: string): Promise<Pri
 
 /** The caller of a token; an unknown token counts as a failed login from `from` (./login-limits.ts). */
 export async function authenticateToken(db: Kysely<DB>, token: string, from: Caller): Promise<Principal | null> {
-  const t = await tokenUser(db, hashToken(token), new Date());
+  const t = await tokenHolder(db, hashToken(token), new Date());
   if (!t) await noteCredentialFailure(db, from);
-  return t && !t.locked ? { userId: t.user_id, name: t.name, isAdmin: t.is_admin } : null;
+  return t ? holderPrincipal(t) : null;
 }
+
+/** The principal of a token's holder, unless locked. */
+export const holderPrincipal = (t: TokenHolder): Principal | null => (t.locked ? null : { userId: t.user_id, name: t.name, isAdmin: t.is_admin });
 
 export async function issueToken(db: Kysely<DB>, user: unknown, password: unknown, ttlSeconds: number, from: Caller): Promise<{ token: string; expires_at: string }> {
   if (typeof user !== 'string' || typeof password !== 'string') {

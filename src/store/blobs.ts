@@ -11,6 +11,7 @@ import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { bytesPhrase } from '../core/phrases.js';
 import type { DB } from './schema.js';
+import { deleteChunks, insertChunk, readChunks } from './chunks.js';
 import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -73,7 +74,7 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
       await db.insertInto('blobs').values({ id }).execute();
       started = true;
     }
-    await db.insertInto('blob_chunks').values({ blob_id: id, seq: seq++, data: byteaValue(data) }).execute();
+    await insertChunk(db, 'blob_chunks', id, seq++, data);
   };
   try {
     for await (const piece of source) {
@@ -137,7 +138,7 @@ export class BlobSink {
     this.pendingBytes = 0;
     const seq = this.seq++;
     await this.inFlight;
-    const insert = this.db.insertInto('blob_chunks').values({ blob_id: this.id, seq, data: byteaValue(data) }).execute();
+    const insert = insertChunk(this.db, 'blob_chunks', this.id, seq, data);
     // Marked as handled now; a failure still surfaces at the next flush or at finish().
     insert.catch(() => undefined);
     this.inFlight = insert;
@@ -166,12 +167,12 @@ export async function getBlob(db: Db, id: string): Promise<BlobInfo | undefined>
   return r ? { id: r.id, size: Number(r.size), sha256: r.sha256 ?? '' } : undefined;
 }
 
-/** The blob's bytes, a few chunks per query. */
+/** The blob's bytes from chunk `firstChunk` on, a chunk (1 MiB) or a few a query. */
 export async function* readBlob(db: Db, id: string, chunksPerQuery = 1, firstChunk = 0): AsyncGenerator<Buffer> {
   for (let from = firstChunk; ; from += chunksPerQuery) {
-    const rows = await db.selectFrom('blob_chunks').select('seq').select(selectBytea('data').as('data')).where('blob_id', '=', id).where('seq', '>=', from).where('seq', '<', from + chunksPerQuery).orderBy('seq').execute();
-    for (const r of rows) yield fromBytea(r.data)!;
-    if (rows.length < chunksPerQuery) return;
+    const chunks = await readChunks(db, 'blob_chunks', id, from, chunksPerQuery);
+    yield* chunks;
+    if (chunks.length < chunksPerQuery) return;
   }
 }
 
@@ -209,9 +210,28 @@ export async function copyBlobToFile(db: Db, id: string, path: string): Promise<
   }
 }
 
-export const deleteBlob = (db: Db, id: string): Promise<unknown> => db.deleteFrom('blobs').where('id', '=', id).execute();
+/**
+ * Deletes a blob: its chunks a few at a time (one statement for all of a large blob's chunks
+ * would hold the embedded database's one connection for seconds), then the blob.
+ */
+export async function deleteBlob(db: Kysely<DB>, id: string): Promise<void> {
+  await db.updateTable('blobs').set({ complete: false }).where('id', '=', id).execute();
+  await deleteChunks(db, 'blob_chunks', id);
+  await db.deleteFrom('blobs').where('id', '=', id).execute();
+}
 
-/** Deletes these blobs in one statement (none: no statement). */
-export const deleteBlobs = async (db: Db, ids: readonly string[]): Promise<void> => {
-  if (ids.length) await db.deleteFrom('blobs').where('id', 'in', ids).execute();
-};
+/**
+ * Deletes the blobs among `ids` of at most one chunk (most uploaded packages) in one
+ * statement — inside a transaction too — and returns the others, for deleteBlob.
+ */
+export async function deleteSmallBlobs(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const gone = await db.deleteFrom('blobs').where('id', 'in', ids).where(sql<boolean>`size <= ${BLOB_CHUNK_BYTES}`).returning('id').execute();
+  const deleted = new Set(gone.map((r) => r.id));
+  return ids.filter((id) => !deleted.has(id));
+}
+
+/** Deletes these blobs: the small ones in one statement, each larger one chunk by chunk. */
+export async function deleteBlobs(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
+  for (const id of await deleteSmallBlobs(db, ids)) await deleteBlob(db, id);
+}

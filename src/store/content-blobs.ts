@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
-import { byteaValue, fromBytea, selectBytea } from './bytea.js';
+import { asBulk } from './bulk-lane.js';
+import { deleteChunks, insertChunk, readChunks } from './chunks.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -42,7 +43,7 @@ async function claim(db: Kysely<DB>, jobId: string, c: ContentExpectation): Prom
 
 /** Writes the stream as the content's chunks, checking size and SHA-256; one chunk in flight while the next is read. */
 async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncIterable<Buffer | Uint8Array>, o: StageOptions): Promise<void> {
-  await db.deleteFrom('content_blob_chunks').where('sha256', '=', c.sha256).execute();
+  await deleteChunks(db, 'content_blob_chunks', c.sha256);
   const hash = createHash('sha256');
   let size = 0;
   let seq = 0;
@@ -56,7 +57,7 @@ async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncI
     pending = [];
     pendingBytes = 0;
     await inFlight;
-    const insert = db.insertInto('content_blob_chunks').values({ sha256: c.sha256, seq: seq++, data: byteaValue(data) }).execute().then(() => o.onBytes?.(n));
+    const insert = insertChunk(db, 'content_blob_chunks', c.sha256, seq++, data).then(() => o.onBytes?.(n));
     insert.catch(() => undefined); // surfaces at the next flush or below
     inFlight = insert;
   };
@@ -137,11 +138,14 @@ export async function deleteUnreferencedContents(db: Kysely<DB>, hashes: readonl
   let deleted = 0;
   for (const h of hashes) {
     try {
-      const r = await sql`
+      // One statement (its chunks go with it), so nothing can come to refer to it halfway; bulk work.
+      const r = await asBulk(() =>
+        sql`
         DELETE FROM content_blobs b WHERE b.sha256 = ${h}
           AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.content_blob = b.sha256)
           AND NOT EXISTS (SELECT 1 FROM asset_revisions r WHERE r.content_blob = b.sha256)
-          AND NOT EXISTS (SELECT 1 FROM content_blob_stages s WHERE s.sha256 = b.sha256)`.execute(db);
+          AND NOT EXISTS (SELECT 1 FROM content_blob_stages s WHERE s.sha256 = b.sha256)`.execute(db),
+      );
       deleted += Number(r.numAffectedRows ?? 0);
     } catch {
       // Referred to by a write that committed meanwhile: it stays.
@@ -176,16 +180,9 @@ export async function sweepContents(db: Kysely<DB>): Promise<number> {
 /** The content's bytes, a few chunks per query. */
 export async function* readContent(db: Db, sha256: string, chunksPerQuery = 2): AsyncGenerator<Buffer> {
   for (let from = 0; ; from += chunksPerQuery) {
-    const rows = await db
-      .selectFrom('content_blob_chunks')
-      .select(selectBytea('data').as('data'))
-      .where('sha256', '=', sha256)
-      .where('seq', '>=', from)
-      .where('seq', '<', from + chunksPerQuery)
-      .orderBy('seq')
-      .execute();
-    for (const r of rows) yield fromBytea(r.data)!;
-    if (rows.length < chunksPerQuery) return;
+    const chunks = await readChunks(db, 'content_blob_chunks', sha256, from, chunksPerQuery);
+    yield* chunks;
+    if (chunks.length < chunksPerQuery) return;
   }
 }
 

@@ -8,9 +8,11 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 import { PGlitePool } from './pglite-pool.js';
-import { startPGliteThread } from './pglite-thread.js';
+import { startPGliteThread, type PGliteHandle } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
+import { useCopyFor } from './chunks.js';
+import { TokenHolderCache, useTokenCacheFor } from './token-cache.js';
 import { JobNotifications, PgNotificationSource } from './notifications.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -153,7 +155,7 @@ function lockEmbedded(dir: string): () => void {
  * takes (about 2 s of 2.3 s on a busy machine for 128 MB, 0.35 s for 16 MB), and holds it
  * for good. The operating system's file cache still keeps the data files in memory.
  */
-const START_PARAMS = ['-c', 'shared_buffers=16MB'];
+export const PGLITE_START_PARAMS = ['-c', 'shared_buffers=16MB'];
 
 async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template?: PGliteTemplate): Promise<OpeningDatabase> {
   let dataDir: string | undefined;
@@ -163,16 +165,46 @@ async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template
     dataDir = join(dir);
     unlock = lockEmbedded(dataDir);
   }
-  transferByteaAsBase64(true);
   // On a thread of its own, so that its queries never hold up the main thread (see
   // pglite-thread.ts); a new data directory is made from the template there too.
   const { handle, ready } = startPGliteThread({
     ...(dataDir ? { dataDir, template } : archive ? { loadDataDir: await archive.arrayBuffer() } : {}),
-    extraStartParams: START_PARAMS,
+    extraStartParams: PGLITE_START_PARAMS,
   });
   const opened: { seeded: readonly number[]; templateProblem?: string } = { seeded: [] };
+  const database = embeddedDatabase(handle, { opened, onClose: unlock });
+  return {
+    database,
+    ready: ready.then(
+      (r) => {
+        opened.seeded = r.seeded && template ? template.versions : [];
+        if (r.templateProblem) opened.templateProblem = r.templateProblem;
+      },
+      (e: unknown) => {
+        unlock();
+        throw e;
+      },
+    ),
+  };
+}
+
+/**
+ * The database over an embedded PGlite that is open (or opening) on its thread: one
+ * connection, handed to one holder at a time. `opened` tells what the open found (a new
+ * database from the template); `onClose` runs once the handle is closed. Tests also use
+ * it over an embedded database they keep open from one test file to the next.
+ */
+export function embeddedDatabase(handle: PGliteHandle, opts: { opened?: { seeded: readonly number[]; templateProblem?: string }; onClose?: () => void } = {}): Database {
+  transferByteaAsBase64(true);
+  const opened = opts.opened ?? { seeded: [] };
   const pool = new PGlitePool(handle);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // File chunks move as binary COPY, in the caller's lane (chunks.ts).
+  useCopyFor(db, pool);
+  // Bearer tokens' holders are remembered, exactly: the pool tells the cache of every statement (token-cache.ts).
+  const tokens = new TokenHolderCache();
+  pool.observe((text) => tokens.noteStatement(text));
+  useTokenCacheFor(db, tokens);
   // One connection: the LISTEN waits for it like any query (never inside a transaction);
   // it listens from then on, so the subscribers resync once.
   const jobNotifications = new JobNotifications({
@@ -181,7 +213,7 @@ async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template
     },
     close: async () => undefined,
   });
-  const database: Database = {
+  return {
     kind: 'pglite',
     db,
     jobNotifications,
@@ -203,21 +235,8 @@ async function beginOpenPGlite(dir: string | undefined, archive?: Blob, template
         await jobNotifications.close();
         await db.destroy();
       } finally {
-        unlock();
+        opts.onClose?.();
       }
     },
-  };
-  return {
-    database,
-    ready: ready.then(
-      (r) => {
-        opened.seeded = r.seeded && template ? template.versions : [];
-        if (r.templateProblem) opened.templateProblem = r.templateProblem;
-      },
-      (e: unknown) => {
-        unlock();
-        throw e;
-      },
-    ),
   };
 }

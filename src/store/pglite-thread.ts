@@ -26,7 +26,13 @@ export interface PGliteThreadOptions {
   extraStartParams: string[];
 }
 
-type PGliteOp = { op: 'query'; sql: string; params: unknown[] } | { op: 'exec'; sql: string } | { op: 'listen'; channel: string } | { op: 'close' };
+type PGliteOp =
+  | { op: 'query'; sql: string; params: unknown[] }
+  | { op: 'exec'; sql: string }
+  | { op: 'copyIn'; sql: string; data: Uint8Array }
+  | { op: 'copyOut'; sql: string }
+  | { op: 'listen'; channel: string }
+  | { op: 'close' };
 export type PGliteRequest = { id: number } & PGliteOp;
 export type PGliteResponse = { id: number; result: unknown } | { id: number; error: Record<string, unknown> };
 /** A notification on a channel the thread was asked to listen on (sent unasked). */
@@ -52,6 +58,10 @@ export interface PGliteHandle {
   readonly closed: boolean;
   query(sql: string, params: unknown[]): Promise<QueryResult>;
   exec(sql: string): Promise<void>;
+  /** Runs `COPY … FROM '/dev/blob'` with `data` as its input (the bytes are handed over, not copied). */
+  copyIn(sql: string, data: Uint8Array): Promise<void>;
+  /** Runs `COPY … TO '/dev/blob'`; its output. */
+  copyOut(sql: string): Promise<Uint8Array>;
   /**
    * LISTENs on `channel`; `onPayload` receives each notification from then on. Run it
    * while holding the connection (outside any transaction: a LISTEN in one that rolls back
@@ -105,12 +115,12 @@ class ThreadedPGlite implements PGliteHandle {
   /** Resolves once the database is open (request 0 is the thread's first answer). */
   readonly ready: Promise<PGliteOpened> = new Promise((resolve, reject) => this.waiting.set(0, { resolve: resolve as (r: unknown) => void, reject }));
 
-  private send(req: PGliteOp): Promise<unknown> {
+  private send(req: PGliteOp, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.ended) return Promise.reject(this.ended);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id });
+      this.worker.postMessage({ ...req, id }, transfer);
     });
   }
 
@@ -120,6 +130,16 @@ class ThreadedPGlite implements PGliteHandle {
 
   async exec(sql: string): Promise<void> {
     await this.send({ op: 'exec', sql });
+  }
+
+  async copyIn(sql: string, data: Uint8Array): Promise<void> {
+    // A view of part of a larger buffer is copied once; a buffer of its own is handed over.
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : new Uint8Array(data);
+    await this.send({ op: 'copyIn', sql, data: own }, [own.buffer as ArrayBuffer]);
+  }
+
+  copyOut(sql: string): Promise<Uint8Array> {
+    return this.send({ op: 'copyOut', sql }) as Promise<Uint8Array>;
   }
 
   async listen(channel: string, onPayload: (payload: string) => void): Promise<void> {

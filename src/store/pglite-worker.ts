@@ -66,6 +66,14 @@ port.on('message', (req: PGliteRequest) => {
       await lite.exec(req.sql);
       return null;
     }
+    if (req.op === 'copyIn') {
+      await lite.query(req.sql, [], { blob: new Blob([req.data]) });
+      return null;
+    }
+    if (req.op === 'copyOut') {
+      const r = await lite.query(req.sql);
+      return new Uint8Array(r.blob ? await r.blob.arrayBuffer() : new ArrayBuffer(0));
+    }
     if (req.op === 'listen') {
       const channel = req.channel;
       await lite.listen(channel, (payload) => port.postMessage({ notify: channel, payload } satisfies PGliteNotification));
@@ -75,7 +83,8 @@ port.on('message', (req: PGliteRequest) => {
     return null;
   };
   run().then(
-    (result) => port.postMessage({ id: req.id, result } satisfies PGliteResponse),
+    // COPY's output is handed over, not copied.
+    (result) => port.postMessage({ id: req.id, result } satisfies PGliteResponse, result instanceof Uint8Array ? [result.buffer as ArrayBuffer] : []),
     (e: unknown) => port.postMessage({ id: req.id, error: plain(e) } satisfies PGliteResponse),
   );
 });

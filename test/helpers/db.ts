@@ -5,15 +5,17 @@
  *
  * A migrated database starts as a copy of the one test/global-setup.ts migrated once for
  * the run (a saved PGlite data directory, or a PostgreSQL template database); without
- * that (a run without the global setup) it is created and migrated here.
+ * that (a run without the global setup) it is created and migrated here. On PGlite a test
+ * process keeps the migrated databases its files are done with, emptied back to that
+ * state, for its next files (./kept-pglite.ts): opening one costs far more than emptying it.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { TEST_DB_KIND, TEST_PG_URL, withDatabaseName } from './db-target.js';
+import { lendMigratedPGlite } from './kept-pglite.js';
 
 export { TEST_DB_KIND };
 
@@ -78,10 +80,11 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     };
   }
   const archive = migrated ? inject('pgliteMigratedArchive') : undefined;
-  const database = await openDatabase({
-    pgliteDir: 'memory',
-    pgliteDataDirArchive: archive ? new Blob([await readFile(archive)], { type: 'application/gzip' }) : undefined,
-  });
-  if (migrated && !archive) await migrate(database);
+  if (archive) {
+    const database = await lendMigratedPGlite(archive);
+    return { database, drop: () => database.close() };
+  }
+  const database = await openDatabase({ pgliteDir: 'memory' });
+  if (migrated) await migrate(database);
   return { database, drop: () => database.close() };
 }

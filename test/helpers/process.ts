@@ -16,10 +16,14 @@ export function runCli(args: string[], env: Record<string, string>): Child {
   return runNode([BIN, ...args], env);
 }
 
-/** Runs a script with Node, in an environment without this process's assetport settings. */
+/**
+ * Runs a script with Node, in an environment without this process's assetport settings.
+ * Password hashes there cost the least the verifier accepts (as in the tests themselves,
+ * see test/setup.ts) unless `env` says otherwise.
+ */
 export function runNode(argv: string[], env: Record<string, string>, cwd?: string): Child {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASSETPORT_') && k !== 'DATABASE_URL' && k !== 'PORT' && k !== 'HOST'));
-  const proc = spawn(process.execPath, argv, { env: { ...clean, LOG_LEVEL: 'info', ...env }, stdio: 'pipe', ...(cwd ? { cwd } : {}) });
+  const proc = spawn(process.execPath, argv, { env: { ...clean, LOG_LEVEL: 'info', ASSETPORT_PASSWORD_HASH_COST: '10', ...env }, stdio: 'pipe', ...(cwd ? { cwd } : {}) });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));

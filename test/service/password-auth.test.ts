@@ -12,12 +12,15 @@ import { newId32 } from '../../src/core/ids.js';
 import { insertUser, setPasswordHash, setUserLocked } from '../../src/store/users.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
-const calls = vi.hoisted(() => ({ verify: 0, dummy: 0 }));
+/** Verifications started, and what each waits for before it runs (nothing unless a test says so). */
+const calls = vi.hoisted(() => ({ verify: 0, dummy: 0, gate: Promise.resolve() as Promise<unknown> }));
 vi.mock('../../src/auth/passwords.js', async (original) => {
   const real = await original<typeof import('../../src/auth/passwords.js')>();
+  // This may be an instance of its own (vi.resetModules below): hashes as cheap as test/setup.ts makes them.
+  real.setPasswordHashCost(real.MIN_PASSWORD_HASH_COST);
   return {
     ...real,
-    verifyPassword: async (plain: string, encoded: string) => (calls.verify++, real.verifyPassword(plain, encoded)),
+    verifyPassword: async (plain: string, encoded: string) => (calls.verify++, await calls.gate, real.verifyPassword(plain, encoded)),
     verifyPasswordDummy: async (plain: string) => (calls.dummy++, real.verifyPasswordDummy(plain)),
   };
 });
@@ -29,6 +32,7 @@ const DAN = { name: 'dan', password: 'dan-password-1' };
 vi.resetModules();
 const { authenticatePassword, configurePasswordCache, forgetPasswordsOf } = await import('../../src/service/password-auth.js');
 const { configureRateLimits } = await import('../../src/service/login-limits.js');
+const { PasswordCache } = await import('../../src/auth/password-cache.js');
 // The same module instance the service throws its errors from.
 const { isDomainError } = await import('../../src/core/errors.js');
 
@@ -65,9 +69,22 @@ describe('authenticatePassword', () => {
   });
 
   it('shares one verification among concurrent identical calls', async () => {
-    const all = await Promise.all(Array.from({ length: 5 }, () => auth()));
-    expect(all.every((p) => p?.userId === danId)).toBe(true);
-    expect(calls.verify).toBe(1);
+    // The verification is held until all five calls have come to it (each reads the user
+    // and its failure counts first), so none finds it already done and remembered.
+    const reached = vi.spyOn(PasswordCache.prototype, 'verifyOnce');
+    let release = (): void => undefined;
+    calls.gate = new Promise<void>((r) => (release = r));
+    try {
+      const all = Promise.all(Array.from({ length: 5 }, () => auth()));
+      await vi.waitFor(() => expect(reached).toHaveBeenCalledTimes(5), { timeout: 120_000, interval: 20 });
+      release();
+      expect((await all).every((p) => p?.userId === danId)).toBe(true);
+      expect(calls.verify).toBe(1);
+    } finally {
+      release();
+      calls.gate = Promise.resolve();
+      reached.mockRestore();
+    }
   });
 
   it('refuses a remembered password once the user is locked elsewhere, and accepts it after unlock', async () => {
