@@ -113,6 +113,16 @@ class Lent implements PGliteHandle {
     await this.kept.handle.exec(text);
   }
 
+  async copyIn(text: string, data: Uint8Array): Promise<void> {
+    this.check();
+    await this.kept.handle.copyIn(text, data);
+  }
+
+  async copyOut(text: string): Promise<Uint8Array> {
+    this.check();
+    return this.kept.handle.copyOut(text);
+  }
+
   async listen(channel: string, onPayload: (payload: string) => void): Promise<void> {
     this.check();
     const had = this.kept.listening.get(channel);
