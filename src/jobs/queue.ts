@@ -91,11 +91,18 @@ const LEASE_EXPIRED_REASON: JobReason[] = [{ code: 'job.lease_expired', message:
  * lease (its worker died). Returns undefined when there is none. The same statement fails
  * the RUNNING jobs whose lease expired and that have used up their attempts (none of them
  * is claimable): one round trip per claim.
+ *
+ * The claim commits without waiting for its flush to disk (synchronous_commit off for its
+ * own transaction only): a claim is bookkeeping that a crash may undo — the job is then
+ * QUEUED again and claimed anew, and its worker's transaction, which died with the
+ * connection, wrote nothing. What a job does commits in one synchronous transaction, only
+ * while its worker holds the lease, and that commit flushes the claim before it.
  */
 export async function claimJob(db: Kysely<DB>, workerId: string, kinds: readonly string[], leaseMs: number): Promise<JobRow | undefined> {
   if (kinds.length === 0) return undefined;
   const r = await sql<Record<string, unknown>>`
-    WITH given_up AS (
+    WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true)),
+    given_up AS (
       UPDATE jobs SET
         state = 'FAILED', reasons = ${JSON.stringify(LEASE_EXPIRED_REASON)}, finished_at = now(), updated_at = now(),
         lease_owner = NULL, lease_expires_at = NULL
@@ -108,6 +115,7 @@ export async function claimJob(db: Kysely<DB>, workerId: string, kinds: readonly
       lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
       started_at = coalesce(started_at, now()),
       updated_at = now()
+    FROM no_flush_wait
     WHERE id = (
       SELECT id FROM jobs
       WHERE kind = ANY(${[...kinds]}::text[])
@@ -115,7 +123,7 @@ export async function claimJob(db: Kysely<DB>, workerId: string, kinds: readonly
       ORDER BY created_at, id
       FOR UPDATE SKIP LOCKED
       LIMIT 1)
-    RETURNING *`.execute(db);
+    RETURNING jobs.*`.execute(db);
   const row = r.rows[0];
   return row ? normalize(row) : undefined;
 }

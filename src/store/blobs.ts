@@ -35,17 +35,25 @@ export class BlobTooLargeError extends DomainError {
   }
 }
 
-/** A whole blob of at most one chunk, complete, in one statement (with its chunk unless it is empty). */
+/**
+ * A whole blob of at most one chunk, complete, in one statement (with its chunk unless it
+ * is empty). It commits without waiting for the flush to disk (synchronous_commit off for
+ * its own transaction): an upload is acknowledged only once its job's row is committed,
+ * synchronously, and that commit flushes the log up to itself, this blob included.
+ */
 async function insertWholeBlob(db: Kysely<DB>, id: string, data: Buffer, sha256: string): Promise<void> {
   await sql`
-    WITH b AS (INSERT INTO blobs (id, size, sha256, complete) VALUES (${id}, ${data.length}, ${sha256}, true) RETURNING id)
-    INSERT INTO blob_chunks (blob_id, seq, data) SELECT id, 0, ${byteaValue(data)} FROM b WHERE ${data.length} > 0`.execute(db);
+    WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true)),
+    b AS (INSERT INTO blobs (id, size, sha256, complete) VALUES (${id}, ${data.length}, ${sha256}, true) RETURNING id)
+    INSERT INTO blob_chunks (blob_id, seq, data) SELECT id, 0, ${byteaValue(data)} FROM b, no_flush_wait WHERE ${data.length} > 0`.execute(db);
 }
 
 /**
  * Streams `source` into a new blob, hashing and counting; the blob is complete only when
  * this resolves. A blob of one chunk (up to 1 MiB: most uploaded packages) is written in
- * one statement at the end; a larger one chunk by chunk as it comes.
+ * one statement at the end; a larger one chunk by chunk as it comes. An upload is stored
+ * this way and then handed to a job, whose synchronous commit makes the blob durable
+ * before the upload is acknowledged (see insertWholeBlob).
  */
 export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | Uint8Array>, opts: BlobWriteOptions): Promise<BlobInfo> {
   const id = newId32();
