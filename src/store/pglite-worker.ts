@@ -67,7 +67,11 @@ port.on('message', (req: PGliteRequest) => {
       return null;
     }
     if (req.op === 'copyIn') {
-      await lite.query(req.sql, [], { blob: new Blob([req.data]) });
+      // PGlite only asks the value for its bytes: handing it the ones received avoids a Blob
+      // copy whose memory the thread's garbage collector does not see.
+      const d = req.data;
+      const bytes = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d.buffer : d.slice().buffer;
+      await lite.query(req.sql, [], { blob: { arrayBuffer: () => Promise.resolve(bytes) } as unknown as Blob });
       return null;
     }
     if (req.op === 'copyOut') {
