@@ -31,13 +31,31 @@ export function runNode(argv: string[], env: Record<string, string>, cwd?: strin
   return { proc, output: () => out, exited };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port for a server this test is about to start. Not one the system hands out (`listen(0)`
+ * then close): another test file, running beside this one, could be handed the same port in
+ * the seconds before the server binds it, and a test would then speak to the wrong server.
+ * Each test worker takes ports from a block of its own below the system's ephemeral range
+ * (32768 and up on Linux), one after another, skipping any that something holds.
+ */
+const PORT_BLOCK = 400;
+let portsTaken = 0;
+
+export async function freePort(): Promise<number> {
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0) % 30;
+  const base = 20_000 + worker * PORT_BLOCK;
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = base + (portsTaken++ % PORT_BLOCK);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${base}-${base + PORT_BLOCK - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
