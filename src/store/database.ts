@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 import { PGlitePool } from './pglite-pool.js';
+import { preparingPool } from './prepared-pool.js';
 import { startPGliteThread, type PGliteHandle } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
@@ -82,7 +83,8 @@ function openPostgres(url: string, max: number): Database {
   // take it back; the next query opens another connection.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Statements are prepared once per connection (prepared-pool.ts).
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const jobNotifications = new JobNotifications(new PgNotificationSource(url));
   return {
     kind: 'postgres',
