@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { Cluster } from './cluster.js';
-import { CpuMeter } from './proc-cpu.js';
+import { commandLine, CpuMeter } from './proc-cpu.js';
 import type { ThrowawayPostgres } from './throwaway-postgres.js';
 
 const STATEMENTS = process.env.BENCH_LOAD_STATEMENTS === '1';
@@ -23,6 +23,9 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string): Pr
   }
 }
 
+/** A PostgreSQL process serving a client connection ("postgres: user db 127.0.0.1(port) …"). */
+const isBackend = (pid: number): boolean => /\(\d+\)|\[local\]/.test(commandLine(pid));
+
 export interface PhaseMeters {
   /** CPU milliseconds per job by process group, and the total. */
   cpuPerJob(jobs: number): Record<string, number>;
@@ -32,10 +35,17 @@ export interface PhaseMeters {
 export async function startMeters(cluster: Cluster, pgServer: ThrowawayPostgres): Promise<PhaseMeters> {
   if (STATEMENTS) await query(pgServer.url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
   const pidsOf = (xs: Cluster['http']) => () => xs.map((p) => p.child.pid!).filter(Boolean);
+  const postmaster = pgServer.pids()[0];
   const meters: Record<string, CpuMeter> = {
     http: new CpuMeter(pidsOf([...cluster.http])),
     workers: new CpuMeter(pidsOf([...cluster.workers])),
-    postgres: new CpuMeter(() => pgServer.pids()),
+    // The server's processes that serve a connection, and the others (the postmaster with the
+    // children it reaped meanwhile, WAL writer, checkpointer, autovacuum…).
+    postgres: new CpuMeter(() => pgServer.pids().filter(isBackend)),
+    'postgres other': new CpuMeter(
+      () => pgServer.pids().filter((p) => !isBackend(p)),
+      (p) => p === postmaster,
+    ),
   };
   const harness0 = process.cpuUsage();
   return {

@@ -18,11 +18,26 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** The process's CPU time so far (0 when it is gone). */
-function cpuMs(pid: number): number {
+/**
+ * The process's CPU time so far (0 when it is gone); with `reaped`, also that of its
+ * children that have ended and been waited for (PostgreSQL's postmaster: the backends and
+ * autovacuum workers that came and went).
+ */
+function cpuMs(pid: number, reaped = false): number {
   const f = statFields(pid);
-  // After the name: state (index 0), ppid (1), … utime (11), stime (12).
-  return f ? ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND : 0;
+  // After the name: state (index 0), ppid (1), … utime (11), stime (12), cutime (13), cstime (14).
+  if (!f) return 0;
+  const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** The process's command line as it shows it (PostgreSQL's processes name their role in it). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** The pids whose parent is `ppid`. */
@@ -44,14 +59,18 @@ export function childrenOf(ppid: number): number[] {
 export class CpuMeter {
   private readonly start = new Map<number, number>();
 
-  constructor(private readonly pids: () => number[]) {
-    for (const p of pids()) this.start.set(p, cpuMs(p));
+  /** `reaped`: the processes whose ended children count too (see cpuMs). */
+  constructor(
+    private readonly pids: () => number[],
+    private readonly reaped: (pid: number) => boolean = () => false,
+  ) {
+    for (const p of pids()) this.start.set(p, cpuMs(p, reaped(p)));
   }
 
   /** Milliseconds of CPU used since the meter was made. */
   read(): number {
     let sum = 0;
-    for (const p of this.pids()) sum += cpuMs(p) - (this.start.get(p) ?? 0);
+    for (const p of this.pids()) sum += cpuMs(p, this.reaped(p)) - (this.start.get(p) ?? 0);
     return sum;
   }
 }
