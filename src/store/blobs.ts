@@ -195,7 +195,8 @@ export async function openSmallBlob(db: Db, id: string, maxBytes: number): Promi
   const size = Number(first.size);
   if (size > maxBytes) return { size };
   const parts = rows.rows.filter((r) => r.seq !== null).map((r) => fromBytea(r.data)!);
-  if (parts.length === FIRST_READ_CHUNKS) for await (const c of readBlob(db, id, 1, FIRST_READ_CHUNKS)) parts.push(c);
+  // The rest, if the first chunks did not hold the whole blob.
+  if (parts.reduce((n, p) => n + p.length, 0) < size) for await (const c of readBlob(db, id, 1, FIRST_READ_CHUNKS)) parts.push(c);
   return { size, buffer: Buffer.concat(parts) };
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.js';
 import { newId32 } from '../core/ids.js';
-import { deleteBlob, readBlob, writeBlob } from './blobs.js';
+import { deleteBlob, openSmallBlob, readBlob, writeBlob } from './blobs.js';
 import { decodeChunkRows, deleteChunks, encodeChunkRow, insertChunk, readChunks } from './chunks.js';
 
 /** Every byte value, then random bytes. */
@@ -91,5 +91,22 @@ describe('chunks in the database', () => {
     await deleteBlob(db, info.id);
     expect(await db.selectFrom('blob_chunks').select('seq').where('blob_id', '=', info.id).execute()).toEqual([]);
     expect(await db.selectFrom('blobs').select('id').where('id', '=', info.id).execute()).toEqual([]);
+  });
+
+  it('opens a small blob whole, of one chunk or several, and only tells the size of a larger one', async () => {
+    const db = t.database.db;
+    async function* of(data: Buffer) {
+      for (let at = 0; at < data.length; at += 100_000) yield data.subarray(at, at + 100_000);
+    }
+    for (const n of [0, 5_000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 - 7]) {
+      const data = bytes(n);
+      const info = await writeBlob(db, of(data), { maxBytes: 10 * 1024 * 1024 });
+      const opened = await openSmallBlob(db, info.id, 4 * 1024 * 1024);
+      expect(opened?.size).toBe(n);
+      expect(opened?.buffer?.equals(data)).toBe(true);
+      expect(await openSmallBlob(db, info.id, n - 1)).toEqual({ size: n });
+      await deleteBlob(db, info.id);
+      expect(await openSmallBlob(db, info.id, 4 * 1024 * 1024)).toBeUndefined();
+    }
   });
 });
