@@ -3,9 +3,9 @@
  * each change of a job's state or progress (store/notifications.ts) with the new values,
  * which go to the job's watchers as they are, in order: no query. The job is read (once
  * for all its watchers; a burst of reasons while a read is under way costs one more read,
- * not one each) when a watch begins, when it has ended (the whole job is then shown), and
- * after the listening connection was (re)established, since changes may have been missed
- * meanwhile.
+ * not one each) when a watch begins — unless it was held while its caller read the job —,
+ * when it has ended (the whole job is then shown), and after the listening connection was
+ * (re)established, since changes may have been missed meanwhile.
  */
 import { getJob } from '../jobs/queue.js';
 import { isFinished, type JobRow } from '../jobs/job-types.js';
@@ -20,6 +20,14 @@ export interface JobWatcher {
   change(c: { state: JobState; progress: number }): void;
   /** The job as read (undefined: it is gone), or why it could not be read. */
   job(job: JobRow | undefined, error?: unknown): void;
+}
+
+/** A watch begun before its watcher is known (JobWatch.hold). */
+export interface HeldWatch {
+  /** Gives the watch its watcher; returns the end of the watch. */
+  attach(watcher: JobWatcher): () => void;
+  /** Drops the watch unused. */
+  cancel(): void;
 }
 
 interface Watched {
@@ -45,11 +53,12 @@ export class JobWatch {
   }
 
   /**
-   * Tells `watcher` of each change of the job from now on, starting with one read right
-   * away (so a change between the caller's own read and this call is not missed).
-   * Returns the end of the watch.
+   * Starts watching the job before the caller reads it, so that its read is the first one
+   * and the watch needs none of its own: what is announced from now on is kept in mind.
+   * `attach` then gives the watch its watcher — with a read only if something came
+   * meanwhile — and returns the end of the watch; `cancel` drops it unused.
    */
-  watch(jobId: string, watcher: JobWatcher): () => void {
+  hold(jobId: string): HeldWatch {
     this.unsubscribe ??= this.notifications.subscribe({
       onChange: (c) => {
         const w = this.jobs.get(c.id);
@@ -66,13 +75,28 @@ export class JobWatch {
       w = { watchers: new Set(), reading: false, again: false };
       this.jobs.set(jobId, w);
     }
-    w.watchers.add(watcher);
-    this.read(jobId);
-    return () => {
+    // Stands in for the watcher until it is attached: notes whether anything came.
+    let missed = false;
+    const placeholder: JobWatcher = {
+      change: () => void (missed = true),
+      job: () => void (missed = true),
+    };
+    w.watchers.add(placeholder);
+    const remove = (watcher: JobWatcher) => {
       const cur = this.jobs.get(jobId);
       if (!cur) return;
       cur.watchers.delete(watcher);
       if (cur.watchers.size === 0) this.jobs.delete(jobId);
+    };
+    return {
+      attach: (watcher: JobWatcher) => {
+        const cur = this.jobs.get(jobId)!;
+        cur.watchers.add(watcher);
+        remove(placeholder);
+        if (missed) this.read(jobId);
+        return () => remove(watcher);
+      },
+      cancel: () => remove(placeholder),
     };
   }
 

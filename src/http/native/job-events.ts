@@ -7,11 +7,12 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { isFinished, type JobRow } from '../../service/jobs.js';
-import type { JobWatch } from '../../service/job-watch.js';
+import type { HeldWatch } from '../../service/job-watch.js';
 
 const KEEP_ALIVE_MS = 15_000;
 
-export async function streamJobEvents(watch: JobWatch, r: FastifyRequest, res: ServerResponse, first: JobRow, view: (j: JobRow) => unknown): Promise<void> {
+/** `held` watches the job since before `first` was read (JobWatch.hold): nothing announced since is missed. */
+export async function streamJobEvents(held: HeldWatch, r: FastifyRequest, res: ServerResponse, first: JobRow, view: (j: JobRow) => unknown): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': r.id });
   const send = (event: string, data: unknown) => {
     if (!res.destroyed && !res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -19,6 +20,7 @@ export async function streamJobEvents(watch: JobWatch, r: FastifyRequest, res: S
   let last = { state: first.state, progress: first.progress };
   send('state', last);
   if (isFinished(first.state)) {
+    held.cancel();
     send('done', view(first));
     res.end();
     return;
@@ -44,7 +46,7 @@ export async function streamJobEvents(watch: JobWatch, r: FastifyRequest, res: S
     const beat = setInterval(() => {
       if (!res.destroyed) res.write(': keep-alive\n\n');
     }, KEEP_ALIVE_MS);
-    const stop = watch.watch(first.id, {
+    const stop = held.attach({
       change: (c) => {
         // The whole job is shown once it is read (the watch reads a job that has ended).
         if (!ended && !isFinished(c.state)) show(c);

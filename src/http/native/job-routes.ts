@@ -48,11 +48,20 @@ export function jobRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: FastifyR
 
   // `interval_ms` (what the stream once polled at) is accepted and has no effect: events come as the job changes.
   app.get<{ Params: Params }>('/jobs/:job/events', { schema: S.jobEvents }, async (r, reply) => {
-    const first = await jobs.visibleJob(ctx(r), r.params.job!);
-    const release = streams.take(r.principal!.userId);
+    // Watched from before the job is read: that read is the stream's first, and nothing after it is missed.
+    const held = watch.hold(r.params.job!);
+    let first: JobRow;
+    let release: () => void;
+    try {
+      first = await jobs.visibleJob(ctx(r), r.params.job!);
+      release = streams.take(r.principal!.userId);
+    } catch (e) {
+      held.cancel();
+      throw e;
+    }
     reply.hijack();
     try {
-      await streamJobEvents(watch, r, reply.raw, first, jobView);
+      await streamJobEvents(held, r, reply.raw, first, jobView);
     } finally {
       release();
     }
