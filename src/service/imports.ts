@@ -22,6 +22,12 @@ import { administeredOrg, requireApiAccess, requireSpaceAccess, spaceWithAccess,
 import type { ServiceContext } from './context.js';
 import { runJobHere } from './run-here.js';
 
+/** A space the caller was found, earlier in the same request, to be allowed to write (W). */
+export interface WritableSpace {
+  orgId: string;
+  spaceId: string;
+}
+
 export type ImportStart = { dryRun: true; report: ImportReport } | { dryRun: false; job: JobRow };
 
 const engineOf = (ctx: ServiceContext): ImportEngine => ({ db: ctx.db, keyring: ctx.keyring, limits: ctx.config.limits });
@@ -31,8 +37,9 @@ const engineOf = (ctx: ServiceContext): ImportEngine => ({ db: ctx.db, keyring: 
  * needs write permission (W); creating a version needs W on its API (versions inherit the
  * API's grants); creating a project needs the org admin role.
  */
-export async function authorizeImport(ctx: ServiceContext, req: Pick<ImportRequest, 'target' | 'createNew'>): Promise<{ orgId: string; spaceId: string | null }> {
+export async function authorizeImport(ctx: ServiceContext, req: Pick<ImportRequest, 'target' | 'createNew'>, checked?: WritableSpace): Promise<{ orgId: string; spaceId: string | null }> {
   const t = req.target;
+  if (isSpaceTarget(t) && checked?.spaceId === t.spaceId) return checked;
   if (isSpaceTarget(t)) {
     const space = await spaceWithAccess(ctx.db, ctx.principal, t.spaceId, 'W');
     return { orgId: space.org_id, spaceId: space.id };
@@ -82,10 +89,12 @@ const importJob = (ctx: ServiceContext, request: ImportRequest, orgId: string, s
 /**
  * Starts an import (a job that runs on any worker), or answers the plan of a dry run. The
  * request's blobs become the job's, or are removed when it is refused or only planned.
+ * `checked`: the target space, its write access already checked in this request (a door
+ * checks it before reading the upload), so it is not checked twice.
  */
-export async function startImport(ctx: ServiceContext, req: ImportRequest): Promise<ImportStart> {
+export async function startImport(ctx: ServiceContext, req: ImportRequest, checked?: WritableSpace): Promise<ImportStart> {
   try {
-    const { orgId, spaceId } = await authorizeImport(ctx, req);
+    const { orgId, spaceId } = await authorizeImport(ctx, req, checked);
     const request = withOrg(req, orgId);
     if (request.dryRun) {
       try {

@@ -68,7 +68,7 @@ export function transferRoutes(app: FastifyInstance, deps: AppDeps, ctx: (r: Fas
     }
     let started: imports.ImportStart;
     try {
-      started = await imports.startImport(ctx(r), req);
+      started = await imports.startImport(ctx(r), req, { orgId: space.org.id, spaceId: space.space_id });
     } finally {
       // Removed before answering: a client that sees the answer finds nothing left behind.
       await up.discardLocal();
