@@ -33,7 +33,7 @@ export interface PhaseMeters {
 
 /** Starts counting CPU (and statements) for a phase. */
 export async function startMeters(cluster: Cluster, pgServer: ThrowawayPostgres): Promise<PhaseMeters> {
-  if (STATEMENTS) await query(pgServer.url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
+  if (STATEMENTS) await query(pgServer.url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset(); SELECT pg_stat_reset()');
   const pidsOf = (xs: Cluster['http']) => () => xs.map((p) => p.child.pid!).filter(Boolean);
   const postmaster = pgServer.pids()[0];
   const meters: Record<string, CpuMeter> = {
@@ -75,7 +75,10 @@ export async function statementReport(url: string, jobs: number, top = 40): Prom
   );
   // Top-level statements are round trips (BEGIN and COMMIT included); nested ones run inside them (triggers, functions).
   const sent = rows.filter((r) => r.toplevel).reduce((a, r) => a + Number(r.calls), 0);
+  // Connections opened since the phase began (each is a new server process, its caches cold).
+  const [opened] = await query<{ sessions: string }>(url, `SELECT sessions::text FROM pg_stat_database WHERE datname = current_database()`);
   return [
+    `connections opened: ${opened?.sessions ?? '?'}`,
     `statements sent per job: ${(sent / jobs).toFixed(1)} (the most frequent ${Math.min(top, rows.length)} of ${rows.length}; calls per job × mean execution time):`,
     ...rows.slice(0, top).map((r) => `  ${(Number(r.calls) / jobs).toFixed(2).padStart(6)} × ${(r.ms / Number(r.calls)).toFixed(3).padStart(7)} ms ${r.toplevel ? '' : '(nested) '}${r.query.slice(0, 160)}`),
   ];
