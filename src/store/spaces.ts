@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { lockSpace } from './asset-batch.js';
-import type { ApisTable, DB, SpaceKind, SpacesTable } from './schema.js';
+import type { ApisTable, DB, Perms, SpaceKind, SpacesTable } from './schema.js';
 
 export type ApiRow = Selectable<ApisTable>;
 export type SpaceRow = Selectable<SpacesTable>;
@@ -27,6 +27,27 @@ const viewQuery = (db: Kysely<DB>) =>
     .select(['orgs.name as org_name', 'apis.name as api_name']);
 
 export const getSpace = (db: Kysely<DB>, id: string): Promise<SpaceView | undefined> => viewQuery(db).where('spaces.id', '=', id).executeTakeFirst();
+
+/** What a user holds on a space: their role in its org, their grant on it, their grant on its API. */
+export interface SpaceHoldings {
+  role: 'admin' | 'member' | null;
+  grant: Perms | null;
+  apiGrant: Perms | null;
+}
+
+/** A space with what the user holds on it, in one statement. */
+export async function getSpaceWithHoldings(db: Kysely<DB>, id: string, userId: string): Promise<{ space: SpaceView; holdings: SpaceHoldings } | undefined> {
+  const r = await viewQuery(db)
+    .leftJoin('org_roles', (j) => j.onRef('org_roles.org_id', '=', 'spaces.org_id').on('org_roles.user_id', '=', userId))
+    .leftJoin('grants', (j) => j.onRef('grants.space_id', '=', 'spaces.id').on('grants.user_id', '=', userId))
+    .leftJoin('api_grants', (j) => j.onRef('api_grants.api_id', '=', 'spaces.api_id').on('api_grants.user_id', '=', userId))
+    .select(['org_roles.role as holder_role', 'grants.perms as holder_grant', 'api_grants.perms as holder_api_grant'])
+    .where('spaces.id', '=', id)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  const { holder_role, holder_grant, holder_api_grant, ...space } = r;
+  return { space, holdings: { role: holder_role, grant: holder_grant, apiGrant: holder_api_grant } };
+}
 
 export const findInstance = (db: Kysely<DB>, orgId: string, name: string): Promise<SpaceView | undefined> =>
   viewQuery(db).where('spaces.org_id', '=', orgId).where('spaces.kind', '=', 'instance').where('spaces.name', '=', name).executeTakeFirst();
