@@ -13,6 +13,7 @@ import { startPGliteThread, type PGliteHandle } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
 import { useCopyFor } from './chunks.js';
+import { postgresChunkCopy } from './pg-copy.js';
 import { TokenHolderCache, useTokenCacheFor } from './token-cache.js';
 import { JobNotifications, PgNotificationSource } from './notifications.js';
 
@@ -85,6 +86,8 @@ function openPostgres(url: string, max: number): Database {
   pool.on('connect', (client) => client.on('error', () => undefined));
   // Statements are prepared once per connection (prepared-pool.ts).
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  // File chunks move as binary COPY (chunks.ts, pg-copy.ts).
+  useCopyFor(db, postgresChunkCopy(pool));
   const jobNotifications = new JobNotifications(new PgNotificationSource(url));
   return {
     kind: 'postgres',
