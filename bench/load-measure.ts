@@ -39,13 +39,10 @@ export async function startMeters(cluster: Cluster, pgServer: ThrowawayPostgres)
   const meters: Record<string, CpuMeter> = {
     http: new CpuMeter(pidsOf([...cluster.http])),
     workers: new CpuMeter(pidsOf([...cluster.workers])),
-    // The server's processes that serve a connection, and the others (the postmaster with the
-    // children it reaped meanwhile, WAL writer, checkpointer, autovacuum…).
+    // PostgreSQL: the processes serving a connection now, and the rest of its CPU (the
+    // postmaster, WAL writer, checkpointer, autovacuum workers and connections that ended).
     postgres: new CpuMeter(() => pgServer.pids().filter(isBackend)),
-    'postgres other': new CpuMeter(
-      () => pgServer.pids().filter((p) => !isBackend(p)),
-      (p) => p === postmaster,
-    ),
+    'postgres all': new CpuMeter(() => pgServer.pids(), postmaster),
   };
   const harness0 = process.cpuUsage();
   return {
@@ -53,6 +50,8 @@ export async function startMeters(cluster: Cluster, pgServer: ThrowawayPostgres)
       const h = process.cpuUsage(harness0);
       const out: Record<string, number> = {};
       for (const [k, m] of Object.entries(meters)) out[k] = m.read() / jobs;
+      out['postgres other'] = out['postgres all']! - out.postgres!;
+      delete out['postgres all'];
       out.harness = (h.user + h.system) / 1000 / jobs;
       out.total = Object.values(out).reduce((a, b) => a + b, 0);
       return out;

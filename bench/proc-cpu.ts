@@ -54,23 +54,29 @@ export function childrenOf(ppid: number): number[] {
 /**
  * CPU time of a changing set of processes between two points: each process's time at the
  * end minus its time at the start (0 for those that began in between). Processes that
- * ended in between are not counted.
+ * ended in between are not counted — unless `reaper` is their parent: its time then
+ * counts that of its children that ended (cpuMs with `reaped`), and what those had used
+ * before the start is taken off.
  */
 export class CpuMeter {
   private readonly start = new Map<number, number>();
 
-  /** `reaped`: the processes whose ended children count too (see cpuMs). */
   constructor(
     private readonly pids: () => number[],
-    private readonly reaped: (pid: number) => boolean = () => false,
+    private readonly reaper?: number,
   ) {
-    for (const p of pids()) this.start.set(p, cpuMs(p, reaped(p)));
+    for (const p of pids()) this.start.set(p, cpuMs(p, p === reaper));
   }
 
   /** Milliseconds of CPU used since the meter was made. */
   read(): number {
+    const now = this.pids();
     let sum = 0;
-    for (const p of this.pids()) sum += cpuMs(p, this.reaped(p)) - (this.start.get(p) ?? 0);
+    for (const p of now) sum += cpuMs(p, p === this.reaper) - (this.start.get(p) ?? 0);
+    if (this.reaper !== undefined) {
+      const live = new Set(now);
+      for (const [p, t] of this.start) if (!live.has(p)) sum -= t;
+    }
     return sum;
   }
 }
