@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { TEST_DB_KIND } from './db-target.js';
 
 const BIN = fileURLToPath(new URL('../../bin/assetport.js', import.meta.url));
 
@@ -36,14 +37,19 @@ export function runNode(argv: string[], env: Record<string, string>, cwd?: strin
  * then close): another test file, running beside this one, could be handed the same port in
  * the seconds before the server binds it, and a test would then speak to the wrong server.
  * Each test worker takes ports from a block of its own below the system's ephemeral range
- * (32768 and up on Linux), one after another, skipping any that something holds.
+ * (32768 and up on Linux), one after another, skipping any that something holds. The PGlite
+ * run and the PostgreSQL run (which `npm test` runs side by side) take blocks from separate
+ * halves; within its half, a worker's block is shifted by its run's process id, so that
+ * another run beside this one most likely takes other blocks.
  */
 const PORT_BLOCK = 400;
+const BLOCKS_PER_RUN = 15;
 let portsTaken = 0;
 
 export async function freePort(): Promise<number> {
-  const worker = Number(process.env.VITEST_POOL_ID ?? 0) % 30;
-  const base = 20_000 + worker * PORT_BLOCK;
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0);
+  const block = (TEST_DB_KIND === 'postgres' ? BLOCKS_PER_RUN : 0) + ((worker + process.ppid) % BLOCKS_PER_RUN);
+  const base = 20_000 + block * PORT_BLOCK;
   for (let tries = 0; tries < PORT_BLOCK; tries++) {
     const port = base + (portsTaken++ % PORT_BLOCK);
     if (await canListen(port)) return port;
