@@ -17,7 +17,8 @@
  *
  * Entries: `addBuffer` deflates in one synchronous call and stores the entry uncompressed
  * when deflate does not make it smaller; `addStream` deflates a stream of unknown length
- * and writes the sizes and CRC in a data descriptor after the data (flag bit 3). Names
+ * (with level 0 when its first bytes do not compress: stream-level.ts) and writes the sizes
+ * and CRC in a data descriptor after the data (flag bit 3). Names
  * are NFC, flagged UTF-8 (bit 11), and must pass the same rules the reader enforces.
  * zip64 is not written: an archive whose entries, offsets or central directory would not
  * fit 32-bit fields, or with more than 65,535 entries, is refused with an ArchiveError —
@@ -33,6 +34,7 @@ import zlib from 'node:zlib';
 import { ArchiveError, quote } from './archive-errors.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-limits.js';
 import { checkEntryName, FLAG_UTF8, NameRegistry } from './entry-names.js';
+import { levelFor, peekFirst } from './stream-level.js';
 
 export type ZipSink = Writable | ((chunk: Buffer) => Promise<void> | void);
 
@@ -203,8 +205,10 @@ export class ZipWriter {
       let crc = 0;
       let usize = 0;
       let csize = 0;
+      const { first, all } = await peekFirst(source);
+      const level = levelFor(typeof first === 'string' ? Buffer.from(first, 'utf8') : (first ?? new Uint8Array()), this.level);
       await pipeline(
-        source,
+        all,
         async function* count(src: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
           for await (const c of src) {
             const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
@@ -214,7 +218,7 @@ export class ZipWriter {
             yield b;
           }
         },
-        zlib.createDeflateRaw({ level: this.level }),
+        zlib.createDeflateRaw({ level }),
         async (out: AsyncIterable<Buffer>) => {
           for await (const c of out) {
             csize += c.length;

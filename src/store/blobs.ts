@@ -65,6 +65,8 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
   let pendingBytes = 0;
   let headChecked = !opts.checkHead;
   const headBytes = opts.headBytes ?? 4;
+  // One chunk is written while the next is received.
+  let inFlight: Promise<void> | undefined;
   const flush = async () => {
     if (pendingBytes === 0) return;
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
@@ -74,7 +76,10 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
       await db.insertInto('blobs').values({ id }).execute();
       started = true;
     }
-    await insertChunk(db, 'blob_chunks', id, seq++, data);
+    await inFlight;
+    const insert = insertChunk(db, 'blob_chunks', id, seq++, data);
+    insert.catch(() => undefined); // surfaces at the next flush or at the end
+    inFlight = insert;
   };
   try {
     for await (const piece of source) {
@@ -97,9 +102,11 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
       return { id, size, sha256 };
     }
     await flush();
+    await inFlight;
     await db.updateTable('blobs').set({ size, sha256, complete: true }).where('id', '=', id).execute();
     return { id, size, sha256 };
   } catch (e) {
+    await inFlight?.catch(() => undefined);
     if (started) await deleteBlob(db, id).catch(() => undefined);
     throw e;
   }

@@ -64,6 +64,21 @@ describe('chunks in the database', () => {
     expect(middle.map((c) => c.toString('hex'))).toEqual(chunks.slice(1, 3).map((c) => c.toString('hex')));
     expect(await readChunks(db, 'blob_chunks', id, 4, 2)).toEqual([]);
     await expect(insertChunk(db, 'blob_chunks', id, 1, bytes(5))).rejects.toThrow();
+    // A refused COPY leaves no connection in a broken state: what follows works.
+    await insertChunk(db, 'blob_chunks', id, 4, bytes(5));
+    expect((await readChunks(db, 'blob_chunks', id, 4, 1))[0]!.equals(bytes(5))).toBe(true);
+  });
+
+  it('a blob whose source fails part-way leaves no chunk behind (the chunk under way included)', async () => {
+    const db = t.database.db;
+    const before = await db.selectFrom('blob_chunks').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    async function* failing() {
+      for (let i = 0; i < 5; i++) yield bytes(700_000);
+      throw new Error('the client went away');
+    }
+    await expect(writeBlob(db, failing(), { maxBytes: 100 * 1024 * 1024 })).rejects.toThrow('the client went away');
+    const after = await db.selectFrom('blob_chunks').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
   });
 
   it('deletes every chunk of a key, however many, and no other key’s', async () => {

@@ -1,10 +1,11 @@
 /**
  * The chunk tables (blob_chunks: uploads and export archives; content_blob_chunks: large
- * file contents) written, read and deleted as bulk work (bulk-lane.ts). On the embedded
- * database a chunk moves as binary COPY (`/dev/blob`): writing a 1 MiB chunk that way costs
- * the database about a third of an INSERT of its base64 text decoded in SQL, and reading it
- * about a third of selecting it as base64; the statement holds the one connection for that
- * much less. On PostgreSQL they are ordinary statements (node-postgres sends bytes in binary).
+ * file contents) written, read and deleted as bulk work (bulk-lane.ts). A chunk moves as
+ * binary COPY, one statement a chunk (or a few, read): on the embedded database through
+ * `/dev/blob`, where writing a 1 MiB chunk costs the database about a third of an INSERT of
+ * its base64 text decoded in SQL and reading it about a third of selecting it as base64, so
+ * the statement holds the one connection for that much less; on PostgreSQL through
+ * STDIN/STDOUT (pg-copy.ts). Inside a transaction they are ordinary statements.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
@@ -18,15 +19,19 @@ const KEY = { blob_chunks: 'blob_id', content_blob_chunks: 'sha256' } as const;
 /** Blob ids (32) and content hashes (64): lower-case hex, checked before they are written into a COPY statement. */
 const KEY_SHAPE = /^(?:[0-9a-f]{32}|[0-9a-f]{64})$/;
 
-/** The embedded database's COPY, for the database handle that has one. */
+/** A database's binary COPY of chunks. */
 export interface ChunkCopy {
+  /** What a COPY statement reads from: `STDIN`, or the embedded database's `'/dev/blob'`. */
+  readonly source: string;
+  /** What a COPY statement writes to: `STDOUT`, or `'/dev/blob'`. */
+  readonly sink: string;
   copyIn(sql: string, data: Uint8Array): Promise<void>;
   copyOut(sql: string): Promise<Uint8Array>;
 }
 
 const copies = new WeakMap<object, ChunkCopy>();
 
-/** Set by openDatabase for the embedded database's handle. */
+/** Set by openDatabase for the database's handle. */
 export function useCopyFor(db: Kysely<DB>, copy: ChunkCopy): void {
   copies.set(db, copy);
 }
@@ -83,7 +88,7 @@ export function decodeChunkRows(bytes: Uint8Array): Array<{ seq: number; data: B
 export function insertChunk(db: Kysely<DB>, table: ChunkTable, key: string, seq: number, data: Uint8Array): Promise<void> {
   return asBulk(async () => {
     const copy = copyOf(db);
-    if (copy) await copy.copyIn(`COPY ${table} (${KEY[table]}, seq, data) FROM '/dev/blob' WITH (FORMAT binary)`, encodeChunkRow(checkedKey(key), seq, data));
+    if (copy) await copy.copyIn(`COPY ${table} (${KEY[table]}, seq, data) FROM ${copy.source} WITH (FORMAT binary)`, encodeChunkRow(checkedKey(key), seq, data));
     else await sql`INSERT INTO ${sql.table(table)} (${sql.ref(KEY[table])}, seq, data) VALUES (${key}, ${seq}, ${byteaValue(data)})`.execute(db);
   });
 }
@@ -94,7 +99,7 @@ export function readChunks(db: Db, table: ChunkTable, key: string, from: number,
     const copy = copyOf(db);
     if (copy) {
       const k = checkedKey(key);
-      const out = await copy.copyOut(`COPY (SELECT seq, data FROM ${table} WHERE ${KEY[table]} = '${k}' AND seq >= ${from | 0} AND seq < ${(from + count) | 0} ORDER BY seq) TO '/dev/blob' WITH (FORMAT binary)`);
+      const out = await copy.copyOut(`COPY (SELECT seq, data FROM ${table} WHERE ${KEY[table]} = '${k}' AND seq >= ${from | 0} AND seq < ${(from + count) | 0} ORDER BY seq) TO ${copy.sink} WITH (FORMAT binary)`);
       return decodeChunkRows(out).map((r) => r.data);
     }
     const r = await sql<{ data: unknown }>`

@@ -12,6 +12,7 @@ import { startPGliteThread, type PGliteHandle } from './pglite-thread.js';
 import type { PGliteTemplate } from './pglite-template.js';
 import { transferByteaAsBase64 } from './bytea.js';
 import { useCopyFor } from './chunks.js';
+import { postgresChunkCopy } from './pg-copy.js';
 import { TokenHolderCache, useTokenCacheFor } from './token-cache.js';
 import { JobNotifications, PgNotificationSource } from './notifications.js';
 
@@ -83,6 +84,8 @@ function openPostgres(url: string, max: number): Database {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // File chunks move as binary COPY (chunks.ts, pg-copy.ts).
+  useCopyFor(db, postgresChunkCopy(pool));
   const jobNotifications = new JobNotifications(new PgNotificationSource(url));
   return {
     kind: 'postgres',

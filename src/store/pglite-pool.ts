@@ -28,6 +28,10 @@ export class PGlitePool implements PostgresPool {
   /** Told of every statement before it is sent (undefined: a script, whatever it does). */
   private observer: ((text: string | undefined) => void) | undefined;
 
+  /** Chunks move through PGlite's `/dev/blob` (chunks.ts). */
+  readonly source = "'/dev/blob'";
+  readonly sink = "'/dev/blob'";
+
   constructor(private readonly pg: PGliteHandle) {}
 
   observe(fn: (text: string | undefined) => void): void {
