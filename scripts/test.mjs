@@ -6,8 +6,14 @@
  * there, from a template migrated once per run, and drops it. When no server answers,
  * the PostgreSQL run is skipped with a notice, except under CI=true where it is required.
  * Extra arguments are passed to vitest (e.g. a file filter).
+ *
+ * The two runs go side by side: each leaves a core idle part of its time (a test waiting for
+ * a process it started, the last file of a run going alone), which the other fills. The
+ * PostgreSQL run's output is kept aside and shown once the PGlite run is done.
+ * ASSETPORT_TEST_ONE_AT_A_TIME=1 runs them one after the other instead.
  */
-import { spawnSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,14 +36,22 @@ async function postgresReachable() {
   }
 }
 
-function runSuite(db) {
+/** Runs vitest on `db`; its output goes to this process's, or is kept and returned as `output` when `keep` is set. */
+async function runSuite(db, keep = false) {
   const dir = mkdtempSync(join(tmpdir(), 'assetport-test-'));
   const out = join(dir, 'results.json');
   const started = Date.now();
-  const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], {
-    stdio: 'inherit',
+  const child = spawn('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], {
+    stdio: keep ? ['ignore', 'pipe', 'pipe'] : 'inherit',
     env: { ...process.env, ASSETPORT_TEST_DB: db },
   });
+  const kept = [];
+  if (keep) {
+    child.stdout.on('data', (d) => kept.push(d));
+    child.stderr.on('data', (d) => kept.push(d));
+  }
+  const status = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  const seconds = Math.round((Date.now() - started) / 1000);
   let counts = { passed: 0, failed: 0, skipped: 0 };
   try {
     const j = JSON.parse(readFileSync(out, 'utf8'));
@@ -46,17 +60,32 @@ function runSuite(db) {
     counts.failed += 1;
   }
   rmSync(dir, { recursive: true, force: true });
-  return { ok: r.status === 0 && counts.failed === 0, counts, seconds: Math.round((Date.now() - started) / 1000) };
+  return { ok: status === 0 && counts.failed === 0, counts, seconds, output: Buffer.concat(kept) };
+}
+
+const oneAtATime = process.env.ASSETPORT_TEST_ONE_AT_A_TIME === '1';
+const runs = [];
+if (!only || only === 'pglite') runs.push(['pglite', undefined]);
+if (!only || only === 'postgres') {
+  if (await postgresReachable()) runs.push(['postgres', undefined]);
+  else if (process.env.CI === 'true' || only === 'postgres') {
+    console.error(`PostgreSQL is not reachable at ${pgUrl.replace(/\/\/[^@]*@/, '//')}; the PostgreSQL run is required here.`);
+    runs.push(['postgres', { ok: false, counts: { passed: 0, failed: 1, skipped: 0 } }]);
+  } else console.error(`Notice: no PostgreSQL at ${pgUrl.replace(/\/\/[^@]*@/, '//')}; ran the suite on PGlite only.`);
 }
 
 const results = [];
-if (!only || only === 'pglite') results.push(['pglite', runSuite('pglite')]);
-if (!only || only === 'postgres') {
-  if (await postgresReachable()) results.push(['postgres', runSuite('postgres')]);
-  else if (process.env.CI === 'true' || only === 'postgres') {
-    console.error(`PostgreSQL is not reachable at ${pgUrl.replace(/\/\/[^@]*@/, '//')}; the PostgreSQL run is required here.`);
-    results.push(['postgres', { ok: false, counts: { passed: 0, failed: 1, skipped: 0 } }]);
-  } else console.error(`Notice: no PostgreSQL at ${pgUrl.replace(/\/\/[^@]*@/, '//')}; ran the suite on PGlite only.`);
+if (oneAtATime || runs.filter(([, done]) => !done).length < 2) {
+  for (const [db, done] of runs) results.push([db, done ?? (await runSuite(db))]);
+} else {
+  // Side by side: the first run's output as it comes, the second's once the first is done.
+  const [[first], [second]] = runs;
+  const secondRun = runSuite(second, true);
+  results.push([first, await runSuite(first)]);
+  console.log(`\n== The ${second} run (beside the ${first} run)\n`);
+  const secondResult = await secondRun;
+  process.stdout.write(secondResult.output);
+  results.push([second, secondResult]);
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };

@@ -46,6 +46,9 @@ export async function locateEntry(src: ByteSource, it: DirectoryEntry): Promise<
   return dataStart;
 }
 
+/** Bytes an inflated piece holds (zlib's default is 16 KiB: each piece costs a pass through the stream, hash and all). */
+const INFLATE_CHUNK = 256 * 1024;
+
 /**
  * The data starting at `dataStart`, inflated and checked as it streams; `onBytes` is told
  * the cumulative count of real bytes (and may throw to stop the stream).
@@ -53,7 +56,7 @@ export async function locateEntry(src: ByteSource, it: DirectoryEntry): Promise<
 export function streamEntry(src: ByteSource, entry: ArchiveEntry, dataStart: number, onBytes: (cumulative: number) => void): Readable {
   const raw = src.stream(dataStart, dataStart + entry.compressedSize);
   const check = new EntryCheck(entry, entry.method === 0, onBytes);
-  const inflater = entry.method === 8 ? zlib.createInflateRaw() : undefined;
+  const inflater = entry.method === 8 ? zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }) : undefined;
   raw.on('error', (e: unknown) => check.destroy(isArchiveError(e) ? e : corrupt(entry, e)));
   check.on('close', () => {
     raw.destroy();

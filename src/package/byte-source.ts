@@ -20,7 +20,7 @@ export interface ByteSource {
 const outside = (position: number, length: number, size: number): ArchiveError =>
   new ArchiveError('archive.corrupt', `The archive refers to bytes ${position}..${position + length} but is only ${size} bytes long.`);
 
-const STREAM_CHUNK = 64 * 1024;
+const STREAM_CHUNK = 256 * 1024;
 
 export class BufferSource implements ByteSource {
   readonly size: number;

@@ -76,8 +76,9 @@ const here = import.meta.url;
 function spawn(opts: PGliteThreadOptions): Worker {
   const transferList = opts.loadDataDir ? [opts.loadDataDir] : [];
   return here.endsWith('.ts')
-    ? // From the sources (tests, development), the thread loads the TypeScript loader first.
-      new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./pglite-worker.ts', here).href)}); })`, { eval: true, workerData: opts, transferList })
+    ? // From the sources (tests, development), the thread loads the TypeScript loader first;
+      // PGlite before it, so that the loader does not go through PGlite's large modules too.
+      new Worker(`import('@electric-sql/pglite').then(() => import('tsx/esm/api')).then((m) => { m.register(); return import(${JSON.stringify(new URL('./pglite-worker.ts', here).href)}); })`, { eval: true, workerData: opts, transferList })
     : new Worker(new URL('./pglite-worker.js', here), { workerData: opts, transferList });
 }
 

@@ -1,6 +1,10 @@
 /** Runs the real `assetport` command in a child process. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/assetport.js', import.meta.url));
@@ -33,22 +37,40 @@ export function runNode(argv: string[], env: Record<string, string>, cwd?: strin
 
 /**
  * A port for a server this test is about to start. Not one the system hands out (`listen(0)`
- * then close): another test file, running beside this one, could be handed the same port in
- * the seconds before the server binds it, and a test would then speak to the wrong server.
- * Each test worker takes ports from a block of its own below the system's ephemeral range
- * (32768 and up on Linux), one after another, skipping any that something holds.
+ * then close): another test file, or another test run on the machine, could be handed the
+ * same port in the seconds before the server binds it, and a test would then speak to the
+ * wrong server. A port is taken at random below the system's ephemeral range (32768 and up
+ * on Linux), only when nothing listens on it, and reserved with a file of its own that every
+ * run on the machine sees; a reservation is given up after ten minutes (the server has
+ * bound it long before, or is gone).
  */
-const PORT_BLOCK = 400;
-let portsTaken = 0;
+const PORTS = { from: 20_000, count: 12_000 };
+const RESERVATIONS = join(tmpdir(), 'assetport-test-ports');
+const RESERVATION_MS = 10 * 60_000;
 
 export async function freePort(): Promise<number> {
-  const worker = Number(process.env.VITEST_POOL_ID ?? 0) % 30;
-  const base = 20_000 + worker * PORT_BLOCK;
-  for (let tries = 0; tries < PORT_BLOCK; tries++) {
-    const port = base + (portsTaken++ % PORT_BLOCK);
-    if (await canListen(port)) return port;
+  mkdirSync(RESERVATIONS, { recursive: true });
+  for (let tries = 0; tries < 200; tries++) {
+    const port = PORTS.from + randomInt(PORTS.count);
+    if (reserve(port) && (await canListen(port))) return port;
   }
-  throw new Error(`no free port in ${base}-${base + PORT_BLOCK - 1}`);
+  throw new Error('no free port found');
+}
+
+function reserve(port: number): boolean {
+  const file = join(RESERVATIONS, String(port));
+  try {
+    if (Date.now() - statSync(file).mtimeMs < RESERVATION_MS) return false;
+    rmSync(file, { force: true });
+  } catch {
+    // not reserved
+  }
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    return false; // reserved by another process this very moment
+  }
 }
 
 function canListen(port: number): Promise<boolean> {

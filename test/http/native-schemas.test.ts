@@ -16,7 +16,8 @@ import { createTestDatabase } from '../helpers/db.js';
 
 describe('native route schemas', () => {
   it('every route of the native door declares a schema, with its path parameters', async () => {
-    const t = await createTestDatabase({ migrate: false });
+    // A database only for the door's dependencies: nothing is asked of it.
+    const t = await createTestDatabase();
     try {
       const seen: RouteOptions[] = [];
       const f = Fastify();
