@@ -34,7 +34,12 @@ interface Watched {
   watchers: Set<JobWatcher>;
   reading: boolean;
   again: boolean;
+  /** Changes announced so far (a read during which one came may be older than it). */
+  changes: number;
 }
+
+/** Reads of a job whose answer is set aside because a change came meanwhile, before one is shown anyway. */
+const MAX_STALE_READS = 5;
 
 export class JobWatch {
   private readonly jobs = new Map<string, Watched>();
@@ -63,6 +68,7 @@ export class JobWatch {
       onChange: (c) => {
         const w = this.jobs.get(c.id);
         if (!w) return;
+        w.changes++;
         for (const watcher of [...w.watchers]) watcher.change(c);
         if (isFinished(c.state)) this.read(c.id);
       },
@@ -72,7 +78,7 @@ export class JobWatch {
     });
     let w = this.jobs.get(jobId);
     if (!w) {
-      w = { watchers: new Set(), reading: false, again: false };
+      w = { watchers: new Set(), reading: false, again: false, changes: 0 };
       this.jobs.set(jobId, w);
     }
     // Stands in for the watcher until it is attached: notes whether anything came.
@@ -110,15 +116,26 @@ export class JobWatch {
     }
     w.reading = true;
     const run = async (): Promise<void> => {
+      let setAside = 0;
       do {
         w.again = false;
         let job: JobRow | undefined;
         let error: unknown;
+        const changesBefore = w.changes;
         try {
           this.reads++;
           job = await getJob(this.db, jobId);
         } catch (e) {
           error = e;
+        }
+        // A change announced while the read was under way may be newer than what it read
+        // (its answer and the announcement come on different connections): the watchers
+        // have that change already, so the read is set aside and made again, lest a stream
+        // show RUNNING and then QUEUED.
+        if (w.changes !== changesBefore && setAside < MAX_STALE_READS) {
+          setAside++;
+          w.again = true;
+          continue;
         }
         for (const watcher of [...w.watchers]) watcher.job(job, error);
       } while (w.again && w.watchers.size > 0);

@@ -73,4 +73,24 @@ describe('a held job watch', () => {
     expect(seen.reads[0]!.id).toBe(job.id);
     expect(seen.changes).toEqual([]);
   });
+
+  it('sets aside a read during which a change was announced, and reads again (the read may be older than the change)', async () => {
+    const job = await enqueueJob(t.database.db, { kind: 'export', userId: null });
+    const { source, announce } = handSource();
+    const watch = new JobWatch(t.database.db, new JobNotifications(source));
+    watch.hold('0'.repeat(32)).cancel();
+    const { seen, watcher } = recorder();
+    const stop = watch.hold(job.id).attach(watcher);
+    const reads = watch.reads;
+    // The job ends: a read starts; a change comes before its answer.
+    announce(job, 'FAILED', 1);
+    announce(job, 'FAILED', 1);
+    await until(() => seen.reads.length === 1);
+    expect(watch.reads).toBe(reads + 2);
+    // Only the second read is shown.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.reads).toHaveLength(1);
+    expect(seen.changes).toEqual(['FAILED', 'FAILED']);
+    stop();
+  });
 });
