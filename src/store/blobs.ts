@@ -56,63 +56,46 @@ async function insertWholeBlob(db: Kysely<DB>, id: string, data: Buffer, sha256:
  * before the upload is acknowledged (see insertWholeBlob).
  */
 export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | Uint8Array>, opts: BlobWriteOptions): Promise<BlobInfo> {
-  const id = newId32();
-  let started = false;
-  const hash = createHash('sha256');
+  // The first chunk's bytes are held until the blob turns out larger (then a BlobSink writes it all).
+  const first: Buffer[] = [];
+  let firstBytes = 0;
   let size = 0;
-  let seq = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let sink: BlobSink | undefined;
   let headChecked = !opts.checkHead;
   const headBytes = opts.headBytes ?? 4;
-  // One chunk is written while the next is received.
-  let inFlight: Promise<void> | undefined;
-  const flush = async () => {
-    if (pendingBytes === 0) return;
-    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    if (!started) {
-      await db.insertInto('blobs').values({ id }).execute();
-      started = true;
-    }
-    await inFlight;
-    const insert = insertChunk(db, 'blob_chunks', id, seq++, data);
-    insert.catch(() => undefined); // surfaces at the next flush or at the end
-    inFlight = insert;
-  };
   try {
     for await (const piece of source) {
       const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
       size += buf.length;
       if (size > opts.maxBytes) throw new BlobTooLargeError(opts.maxBytes);
-      hash.update(buf);
-      pending.push(buf);
-      pendingBytes += buf.length;
-      if (!headChecked && pendingBytes >= headBytes) {
-        opts.checkHead!(Buffer.concat(pending).subarray(0, headBytes));
+      if (sink) {
+        await sink.write(buf);
+        continue;
+      }
+      first.push(buf);
+      firstBytes += buf.length;
+      if (!headChecked && firstBytes >= headBytes) {
+        opts.checkHead!(Buffer.concat(first).subarray(0, headBytes));
         headChecked = true;
       }
-      if (pendingBytes >= BLOB_CHUNK_BYTES) await flush();
+      if (firstBytes >= BLOB_CHUNK_BYTES) {
+        sink = new BlobSink(db);
+        for (const b of first.splice(0)) await sink.write(b);
+      }
     }
-    if (!headChecked) opts.checkHead!(Buffer.concat(pending));
-    const sha256 = hash.digest('hex');
-    if (!started) {
-      await insertWholeBlob(db, id, Buffer.concat(pending, pendingBytes), sha256);
-      return { id, size, sha256 };
-    }
-    await flush();
-    await inFlight;
-    await db.updateTable('blobs').set({ size, sha256, complete: true }).where('id', '=', id).execute();
-    return { id, size, sha256 };
+    if (sink) return await sink.finish();
+    const data = Buffer.concat(first, firstBytes);
+    if (!headChecked) opts.checkHead!(data);
+    const blob = { id: newId32(), size, sha256: createHash('sha256').update(data).digest('hex') };
+    await insertWholeBlob(db, blob.id, data, blob.sha256);
+    return blob;
   } catch (e) {
-    await inFlight?.catch(() => undefined);
-    if (started) await deleteBlob(db, id).catch(() => undefined);
+    await sink?.abort();
     throw e;
   }
 }
 
-/** Writes a blob from buffers produced by the caller (e.g. a ZIP writer), chunk by chunk. */
+/** Writes a blob from buffers produced by the caller (e.g. a ZIP writer, an upload), chunk by chunk; one chunk is written while the next comes. */
 export class BlobSink {
   readonly id = newId32();
   private readonly hash = createHash('sha256');
