@@ -30,10 +30,13 @@ const wider = (a: Perms | '' | undefined, b: Perms | '' | undefined): Perms | ''
 
 /** The permissions the principal holds on a space ('' when none): its own grant, or one on its API (versions inherit it). */
 export async function spacePerms(db: Kysely<DB>, p: Principal, space: { id: string; org_id: string; api_id?: string | null }): Promise<Perms | ''> {
+  // Read one after the other, and only as far as needed (an admin needs no grant read).
   if (p.isAdmin) return 'RWX';
-  if ((await orgRole(db, space.org_id, p.userId)) === 'admin') return 'RWX';
-  const own = await grantOf(db, space.id, p.userId);
-  return space.api_id ? wider(own, await apiGrantOf(db, space.api_id, p.userId)) : (own ?? '');
+  const role = (await orgRole(db, space.org_id, p.userId)) ?? null;
+  if (role === 'admin') return 'RWX';
+  const grant = (await grantOf(db, space.id, p.userId)) ?? null;
+  const apiGrant = space.api_id ? ((await apiGrantOf(db, space.api_id, p.userId)) ?? null) : null;
+  return permsOf(p, space, { role, grant, apiGrant });
 }
 
 /** The permissions the principal holds on an API ('' when none); every version inherits them. */
@@ -90,7 +93,7 @@ function checkPerms(perms: Perms | '', need: Need, ref: string): void {
   }
 }
 
-/** The permissions that what a user holds on a space gives (as spacePerms works them out). */
+/** The permissions that what a user holds on a space gives: its own grant, or one on its API (versions inherit it). */
 function permsOf(p: Principal, space: { api_id?: string | null }, h: SpaceHoldings): Perms | '' {
   if (p.isAdmin || h.role === 'admin') return 'RWX';
   return space.api_id ? wider(h.grant ?? undefined, h.apiGrant ?? undefined) : (h.grant ?? '');
