@@ -5,7 +5,8 @@
  * `/dev/blob`, where writing a 1 MiB chunk costs the database about a third of an INSERT of
  * its base64 text decoded in SQL and reading it about a third of selecting it as base64, so
  * the statement holds the one connection for that much less; on PostgreSQL through
- * STDIN/STDOUT (pg-copy.ts). Inside a transaction they are ordinary statements.
+ * STDIN/STDOUT (pg-copy.ts), where many chunks in a row go through one COPY of up to 16
+ * (chunkWriter). Inside a transaction they are ordinary statements.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
@@ -229,7 +230,13 @@ class StreamedChunks implements ChunkWriter {
     if (!open) return;
     this.open = undefined;
     this.rows = 0;
-    await this.ending;
+    try {
+      await this.ending;
+    } catch (e) {
+      // The statement before failed: this one is given up too, so its connection is not left holding an open COPY.
+      await open.then((c) => c.fail()).catch(() => undefined);
+      throw e;
+    }
     const end = open.then((c) => c.end(TRAILER));
     end.catch(() => undefined); // surfaces at the next end or at finish()
     this.ending = end;

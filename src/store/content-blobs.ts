@@ -1,8 +1,9 @@
 /**
  * Large file contents, stored once per content (keyed by SHA-256) as numbered chunks.
- * An import stages them BEFORE its transaction, each chunk its own short statement, so the
- * transaction only writes references and other requests get the database between chunks
- * (the embedded database has one connection). A job records what it staged
+ * An import stages them BEFORE its transaction, in short statements of their own (a chunk
+ * each on the embedded database, which has one connection, so other requests get it
+ * between chunks; on PostgreSQL a COPY of up to 16), so the transaction only writes
+ * references; it does so while it reads and verifies the package (stageFromRead). A job records what it staged
  * (content_blob_stages); once the job is over, staged contents that no asset or revision
  * refers to are deleted. Nothing holds a whole file in memory.
  */
