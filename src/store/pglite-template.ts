@@ -16,7 +16,7 @@
  * dies half-way leaves no half-made database behind.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -92,6 +92,48 @@ function* tarEntries(tar: Buffer): Generator<{ path: string; dir: boolean; data:
 }
 
 /**
+ * Inflates a gzip file into one buffer of the size its trailer gives (else zlib inflates
+ * into 16 KiB pieces and joins them: a second copy of the ~40 MB template).
+ */
+function gunzipWhole(gz: Buffer): Buffer {
+  const size = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  return gunzipSync(gz, size >= 64 * 1024 && size <= 1024 ** 3 ? { chunkSize: size } : {});
+}
+
+/** Trailing zeros at least this long are left as a hole in the file rather than written. */
+const HOLE_MIN = 64 * 1024;
+
+const ZEROS = Buffer.alloc(4096);
+
+/** Where the run of zero bytes that ends `data` starts. */
+function zeroTailStart(data: Buffer): number {
+  let end = data.length;
+  while (end >= ZEROS.length && data.subarray(end - ZEROS.length, end).equals(ZEROS)) end -= ZEROS.length;
+  while (end > 0 && data[end - 1] === 0) end -= 1;
+  return end;
+}
+
+/**
+ * Writes one file of the database, owner-only. Its trailing zeros (most of the 16 MiB
+ * write-ahead log segment) become a hole of the same length: reading it gives the same
+ * zeros, without writing them.
+ */
+function writeDataFile(to: string, data: Buffer): void {
+  const end = zeroTailStart(data);
+  if (data.length - end < HOLE_MIN) {
+    writeFileSync(to, data, { mode: 0o600 });
+    return;
+  }
+  const fd = openSync(to, 'w', 0o600);
+  try {
+    for (let at = 0; at < end; ) at += writeSync(fd, data, at, end - at);
+    ftruncateSync(fd, data.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Unpacks the template into `pgdataDir` when that does not exist or is empty; returns
  * whether it did. The caller holds the directory's lock.
  */
@@ -101,12 +143,12 @@ export function seedFromTemplate(pgdataDir: string, template: PGliteTemplate): b
   rmSync(staging, { recursive: true, force: true });
   try {
     mkdirSync(staging, { recursive: true, mode: 0o700 });
-    for (const e of tarEntries(gunzipSync(readFileSync(template.archive)))) {
+    for (const e of tarEntries(gunzipWhole(readFileSync(template.archive)))) {
       const to = join(staging, e.path);
       if (e.dir) mkdirSync(to, { recursive: true, mode: 0o700 });
       else {
         mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
-        writeFileSync(to, e.data, { mode: 0o600 });
+        writeDataFile(to, e.data);
       }
     }
     if (!existsSync(join(staging, 'PG_VERSION'))) throw new Error('the template archive holds no database');

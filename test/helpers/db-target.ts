@@ -11,3 +11,18 @@ export function withDatabaseName(url: string, name: string): string {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/** Whether the PostgreSQL server at TEST_PG_URL answers a query. */
+export async function postgresAnswers(): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
