@@ -39,15 +39,19 @@ async function serve(args: string[]): Promise<{ child: Child; url: string; token
   return { child, url, token };
 }
 
-async function startImport(s: { url: string; token: string }, api: string, assets: number): Promise<string> {
+/** A space for an import and the package for it; `start()` posts the import and gives its job. */
+async function prepareImport(s: { url: string; token: string }, api: string, assets: number): Promise<{ start(): Promise<string> }> {
   const call = (m: string, p: string, json?: unknown) => request(s.url, m, p, { token: s.token, ...(json ? { json } : {}) });
-  if (api === 'A') await call('POST', '/api/v1/orgs', { name: 'acme' });
   await call('POST', '/api/v1/orgs/acme/apis', { name: api });
   const space = (await call('POST', `/api/v1/orgs/acme/apis/${api}/versions`, { name: '1.0' })).body.space_id as string;
   const pkg = await buildPackage('api_version', Array.from({ length: assets }, (_, i) => ({ type: 'Pipeline' as const, name: `p${i}`, body: { i, pad: 'x'.repeat(400) } })));
-  const r = await request(s.url, 'POST', `/api/v1/spaces/${space}/imports`, { token: s.token, body: multipart({ package: pkg }) });
-  expect(r.status, r.text).toBe(202);
-  return r.body.job_id as string;
+  return {
+    async start() {
+      const r = await request(s.url, 'POST', `/api/v1/spaces/${space}/imports`, { token: s.token, body: multipart({ package: pkg }) });
+      expect(r.status, r.text).toBe(202);
+      return r.body.job_id as string;
+    },
+  };
 }
 
 /** Opens a job's event stream; resolves once its first event arrived, and calls `onEvent` with every chunk. */
@@ -87,21 +91,25 @@ const logLine = (out: string, msg: RegExp): Record<string, unknown> | undefined 
 describe('stopping on SIGINT', () => {
   it('a running job is waited for and named in the log; open event streams and an idle keep-alive connection do not hold the process, which exits soon after the job ends', { timeout: 600_000 }, async () => {
     const s = await serve([]);
-    const job = await startImport(s, 'A', 10_000);
+    // Two users (one asset job per user at a time), each with an import ready to post.
+    expect((await request(s.url, 'POST', '/api/v1/orgs', { token: s.token, json: { name: 'acme' } })).status).toBe(201);
+    expect((await request(s.url, 'POST', '/api/v1/users', { token: s.token, json: { name: 'ops', password: 'ops-password-1', org_roles: [{ org: 'acme', role: 'admin' }] } })).status).toBe(201);
+    const ops = { url: s.url, token: (await request<{ token: string }>(s.url, 'POST', '/api/v1/tokens', { json: { user: 'ops', password: 'ops-password-1' } })).body.token };
+    const large = await prepareImport(s, 'A', 10_000);
+    const small = await prepareImport(ops, 'B', 5);
+    const job = await large.start();
+    // The worker runs one job at a time, the older first: this one stays queued, so its event
+    // stream would never end by itself.
+    const queued = await small.start();
+    let queuedState = '';
+    const queuedEvents = await openEvents(ops, queued, (text) => (queuedState += text));
     let running!: () => void;
     const isRunning = new Promise<void>((ok) => (running = ok));
     const events = await openEvents(s, job, (text) => {
       if (text.includes('"RUNNING"')) running();
     });
-    await isRunning;
-    // The worker runs one job at a time: this one (another user's: one asset job per user at
-    // a time) stays queued, so its event stream would never end by itself.
-    expect((await request(s.url, 'POST', '/api/v1/users', { token: s.token, json: { name: 'ops', password: 'ops-password-1', org_roles: [{ org: 'acme', role: 'admin' }] } })).status).toBe(201);
-    const ops = { url: s.url, token: (await request<{ token: string }>(s.url, 'POST', '/api/v1/tokens', { json: { user: 'ops', password: 'ops-password-1' } })).body.token };
-    const queued = await startImport(ops, 'B', 5);
-    let queuedState = '';
-    const queuedEvents = await openEvents(ops, queued, (text) => (queuedState += text));
     const agent = await idleKeepAlive(s.url);
+    await isRunning;
     s.child.proc.kill('SIGINT');
     const { code } = await exitWithin(s.child, 120_000);
     const out = s.child.output();
