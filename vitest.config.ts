@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -24,6 +25,26 @@ function databaseTestFiles(): string[] {
   return [...under, ...beside];
 }
 
+/**
+ * A test file that starts assetport (or npm, or a browser) as processes of their own, or
+ * creates embedded databases from nothing: the longest ones.
+ */
+const startsProcesses = (file: string): boolean => /\b(runCli|runNode|cliRun|installTarball|openAndMigrate)\(|\bchromium\.launch/.test(readFileSync(file, 'utf8'));
+
+/**
+ * The files that start processes first, then vitest's own order (the longest of the last
+ * run first, when it remembers one; else the largest). Without a last run (a fresh clone,
+ * as in CI) the long process tests would otherwise start wherever their size puts them,
+ * and a run ends when its last long file does.
+ */
+class ProcessTestsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const first = new Set(sorted.filter((f) => startsProcesses(f.moduleId)));
+    return [...sorted.filter((f) => first.has(f)), ...sorted.filter((f) => !first.has(f))];
+  }
+}
+
 export default defineConfig({
   test: {
     include: process.env.ASSETPORT_TEST_DB === 'postgres' ? databaseTestFiles() : ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
@@ -40,5 +61,6 @@ export default defineConfig({
     // imports what uses it afresh (vi.resetModules) — see test/service/password-auth.test.ts.
     poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     reporters: ['default'],
+    sequence: { sequencer: ProcessTestsFirst },
   },
 });

@@ -7,6 +7,7 @@
  * (operations endpoints, unknown paths) speaks problem+json.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -59,6 +60,14 @@ const doorOf = (url: string): string =>
 /** Trusts the nearest `hops` proxies (as proxy-addr counts them: the socket's peer is hop 0). */
 const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
 
+/**
+ * The route schemas' validators, for every app this process builds: Fastify's own
+ * compiler, shared, so that each schema (the route schemas are constants) is compiled once
+ * a process rather than once an app. Building an app compiled them all again, with a
+ * new Ajv that first compiles the JSON Schema meta-schema: ~0.2 s of CPU an app.
+ */
+const validators = AjvCompiler();
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger, metrics } = deps;
   const app = Fastify({
@@ -79,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: validators } },
   });
 
   configurePasswordCache(deps.database.db, config.passwordCache);
