@@ -124,9 +124,10 @@ describe('stopping on SIGINT', () => {
     const stopped = logLine(out, /^stopped$/);
     expect(ended, out.slice(-3000)).toBeDefined();
     expect(Date.parse(String(stopped!.time)) - Date.parse(String(ended!.time))).toBeLessThan(20_000);
-    // Nothing went wrong on the way (but a job given back after the grace period, said as a warning).
+    // Nothing went wrong on the way: no warning or error but about the running job (on a busy
+    // machine it may outlast the grace period and be given back, which is said as a warning).
     const afterStop = out.slice(out.indexOf('"msg":"stopping"'));
-    expect(afterStop.split('\n').filter((l) => /"level":"(warn|error|fatal)"/.test(l) && !l.includes(`"msg":"job ${job} (import) did not finish within`))).toEqual([]);
+    expect(afterStop.split('\n').filter((l) => /"level":"(warn|error|fatal)"/.test(l) && !l.includes(`"job_id":"${job}"`))).toEqual([]);
     // The queued job was never taken.
     const started = out.split('\n').filter((l) => l.startsWith('{') && l.includes('"msg":"job started"')).map((l) => (JSON.parse(l) as { job_id: string }).job_id);
     expect(started).toEqual([job]);
