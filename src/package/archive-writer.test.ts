@@ -221,6 +221,20 @@ describe('ZipWriter', () => {
     await r.close();
   });
 
+  it('stores a large buffer whose first bytes do not compress without deflating the rest', async () => {
+    // Random first 256 KiB, then 1 MiB of 16 letters that deflate would halve.
+    const letters = (n: number): Buffer => Buffer.from(randomBytes(n).map((b) => 97 + (b & 15)));
+    const data = Buffer.concat([randomBytes(256 * 1024), letters(1024 * 1024)]);
+    const { zip } = await build(async (w) => {
+      expect((await w.addBuffer('mixed', data)).method).toBe(0);
+      // The same size that compresses from its start is deflated.
+      expect((await w.addBuffer('letters', letters(data.length))).method).toBe(8);
+    });
+    const r = await openArchive({ buffer: zip });
+    expect((await r.readBuffer(r.get('mixed') as never)).equals(data)).toBe(true);
+    await r.close();
+  });
+
   it('output written to a file is readable from the file', async () => {
     const { zip } = await build(fillSample);
     const path = join(dir, 'file.zip');

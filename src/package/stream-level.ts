@@ -3,8 +3,9 @@
  * cannot shrink (already compressed files: archives, images, encrypted or random bytes) is
  * written with level 0 — deflate's stored blocks, readable by every ZIP reader — instead of
  * spending the CPU of a full deflate to gain nothing: at level 6 that is about 30 ms a MiB
- * here, most of the time an export of large files takes. Entries written whole already
- * fall back to "stored" when deflate does not pay (archive-writer.ts, compressEntry).
+ * here, most of the time an export of large files takes. Entries written whole fall back
+ * to "stored" when deflate does not pay, and from 1 MiB are sampled the same way
+ * (archive-writer.ts, compressEntry).
  */
 import zlib from 'node:zlib';
 

@@ -3,8 +3,8 @@
  * a fresh data directory starts from it at the current schema; a template holding the first
  * of the shipped migrations is used and the newer ones applied; a stale template, or one
  * that is damaged, is not used and the database is created and migrated as without one; an
- * existing database is never overwritten. Always the embedded database (the template is
- * for it only), whatever the suite runs on.
+ * existing database is never overwritten (a later start from a usable template keeps it).
+ * Always the embedded database (the template is for it only), whatever the suite runs on.
  *
  * The PostgreSQL pass leaves this file out: it runs on the embedded database in both.
  */
@@ -74,7 +74,7 @@ describe('which template is usable', () => {
 });
 
 describe('a new data directory', () => {
-  it('starts from the template at the current schema, and a later start keeps its data', { timeout: 300_000 }, async () => {
+  it('starts from the template at the current schema, and a later start keeps its data: the template never replaces an existing database', { timeout: 300_000 }, async () => {
     const dataDir = join(root, 'data-fresh');
     const log = capture();
     const database = await openAndMigrate(configFor(dataDir), log.logger, templateDir('tpl-fresh', shipped));
@@ -88,6 +88,7 @@ describe('a new data directory', () => {
     }
     expect(existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))).toBe(true);
 
+    // A usable template again: the existing database is opened, not replaced by it.
     const again = await openAndMigrate(configFor(dataDir), silent(), templateDir('tpl-again', shipped));
     try {
       expect(again.seeded).toEqual([]);
@@ -138,22 +139,6 @@ describe('a new data directory', () => {
       expect(existsSync(join(root, 'data-damaged', `pgdata.seed-${process.pid}`))).toBe(false);
     } finally {
       await damaged.close();
-    }
-  });
-});
-
-describe('an existing database', () => {
-  it('is never replaced by the template', { timeout: 300_000 }, async () => {
-    const dataDir = join(root, 'data-existing');
-    const first = await openAndMigrate(configFor(dataDir), silent(), templateDir('tpl-existing', shipped));
-    await first.db.insertInto('orgs').values({ id: 'd'.repeat(32), name: 'kept' }).execute();
-    await first.close();
-    const second = await openAndMigrate(configFor(dataDir), silent(), templateDir('tpl-existing-2', shipped));
-    try {
-      expect(second.seeded).toEqual([]);
-      expect((await second.db.selectFrom('orgs').select('name').where('id', '=', 'd'.repeat(32)).execute()).length).toBe(1);
-    } finally {
-      await second.close();
     }
   });
 });
