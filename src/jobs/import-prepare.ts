@@ -16,7 +16,7 @@ import { findSecretFields, sealSecrets, undecryptableSecretFields } from '../cor
 import type { Limits } from '../config/config.js';
 import type { KeyRing } from '../secrets/key-ring.js';
 import type { DB } from '../store/schema.js';
-import { expressionFileId, type JsonPackageAsset, type PackageIndex, type ReadPackageOptions } from '../package/package-reader.js';
+import { expressionFileId, type JsonPackageAsset, type PackageIndex } from '../package/package-reader.js';
 import { parseJsonText } from '../package/json.js';
 import { kindPhrase, sideOfKind, type PackageKind } from '../package/manifest.js';
 import { openZip, packageFailure, readZipPackage } from './package-source.js';
@@ -143,9 +143,9 @@ export async function prepareImport(
   keyring: KeyRing,
   limits: Limits,
   input: { package: PackageSource; expressions?: PackageSource; expressionsOverwrite?: boolean; overrides?: OverrideEntry[] },
-  read: ReadPackageOptions = {},
+  onProgress?: (fraction: number) => void,
 ): Promise<PreparedImport> {
-  const { index, close } = await readZipPackage(db, input.package, limits, read);
+  const { index, close } = await readZipPackage(db, input.package, limits, onProgress);
   try {
     const assets = fromIndex(index, keyring);
     const notices: PreparedImport['notices'] = [];

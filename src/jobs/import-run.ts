@@ -17,9 +17,8 @@ import type { KeyRing } from '../secrets/key-ring.js';
 import { recordAudit } from '../store/audit.js';
 import { ConcurrentChangeError, loadTargetState, lockSpace } from '../store/asset-batch.js';
 import type { DB } from '../store/schema.js';
-import type { ReadPackageOptions } from '../package/package-reader.js';
 import { applyPlan } from './import-apply.js';
-import { stageLargeFiles, stagedBytes, stagingReader } from './import-stage.js';
+import { stageLargeFiles, stagedBytes } from './import-stage.js';
 import { checkImport } from './import-check.js';
 import { checkPackageFits, prepareImport, type PreparedImport } from './import-prepare.js';
 import { reportOf, type ImportReport } from './import-result.js';
@@ -59,8 +58,8 @@ const targetRules = (req: ImportRequest): TargetRules => ({ createNew: req.creat
 /** The policy the import applies to each type of the package's side. */
 const policiesOf = (req: ImportRequest, side: PreparedImport['side']): Record<string, ConflictPolicy> => Object.fromEntries(typesOfSide(side).map((t) => [t, policyFor(req, t)]));
 
-const prepare = (engine: ImportEngine, req: ImportRequest, read: ReadPackageOptions = {}): Promise<PreparedImport> =>
-  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions, expressionsOverwrite: req.expressionsOverwrite ?? false } : {}), overrides: req.overrides }, read);
+const prepare = (engine: ImportEngine, req: ImportRequest, onProgress?: (fraction: number) => void): Promise<PreparedImport> =>
+  prepareImport(engine.db, engine.keyring, engine.limits, { package: req.package, ...(req.expressions ? { expressions: req.expressions, expressionsOverwrite: req.expressionsOverwrite ?? false } : {}), overrides: req.overrides }, onProgress);
 
 /**
  * Where an import's progress stands at each step (0..1): reading the package is the first
@@ -101,25 +100,16 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
   const t0 = performance.now();
   // A target that no longer exists is refused before the package is read.
   await describeTarget(db, req.target, targetRules(req));
-  // Reported values never go back: large files staged while the package is read move the staging stretch early.
-  let reached = 0;
-  const progress = (p: number) => {
-    if (p <= reached) return;
-    reached = p;
-    run.progress(p);
-  };
-  // Large files are written before the transaction, in statements of their own: while the package is read, in the pass that verifies them.
-  const stagingRead = stagingReader(db, run.jobId, run.signal, () => run.staging?.(), (f) => progress(PROGRESS.read + STAGING * f));
-  const prepared = await prepare(engine, req, { onProgress: (f) => progress(PROGRESS.started + (PROGRESS.read - PROGRESS.started) * f), readLarge: stagingRead });
+  const prepared = await prepare(engine, req, (f) => run.progress(PROGRESS.started + (PROGRESS.read - PROGRESS.started) * f));
   try {
-    progress(PROGRESS.read);
+    run.progress(PROGRESS.read);
     run.signal.throwIfAborted();
+    // Large files are written before the transaction, in statements of their own.
     const stagingShare = stagedBytes(prepared) > 0 ? STAGING : 0;
     if (stagingShare > 0) run.staging?.();
     // The later steps move up into what remains.
     const scale = (p: number) => PROGRESS.read + stagingShare + ((p - PROGRESS.read) * (1 - PROGRESS.read - stagingShare)) / (1 - PROGRESS.read);
-    // What could not be staged while read (the same content being written by another job) is staged now.
-    await stageLargeFiles(db, prepared, run.jobId, run.signal, (f) => progress(PROGRESS.read + stagingShare * f));
+    await stageLargeFiles(db, prepared, run.jobId, run.signal, (f) => run.progress(PROGRESS.read + stagingShare * f));
     const t1 = performance.now();
     let refusal: DomainError | undefined;
     let done: ImportReport | undefined;
@@ -130,18 +120,18 @@ export async function executeImport(engine: ImportEngine, req: ImportRequest, ru
         checkPackageFits(prepared, target.space.kind);
         await lockSpace(trx, target.space.id);
         const state = await loadTargetState(trx, target.space.id);
-        progress(scale(PROGRESS.stateLoaded));
+        run.progress(scale(PROGRESS.stateLoaded));
         const checked = await checkImport(trx, engine.keyring, prepared, state, target.space.id, req);
         const p = checked.plan;
         const t2 = performance.now();
         engine.faults?.('plan');
-        progress(scale(PROGRESS.planned));
+        run.progress(scale(PROGRESS.planned));
         const createdSpace = target.created ? { space_id: target.space.id, name: target.space.name } : null;
         if (!p.ok) {
           refusal = planRefusal(p, reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, notices: prepared.notices }));
           throw refusal;
         }
-        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => progress(scale(PROGRESS.planned + (PROGRESS.written - PROGRESS.planned) * f)), fault: engine.faults });
+        const newIds = await applyPlan(trx, { spaceId: target.space.id, checked, prepared, jobId: run.jobId, author: run.author, progress: (f) => run.progress(scale(PROGRESS.planned + (PROGRESS.written - PROGRESS.planned) * f)), fault: engine.faults });
         const report = reportOf(p, { policies: policiesOf(req, prepared.side), dryRun: false, spaceId: target.space.id, newIds, notices: prepared.notices, createdSpace });
         report.timings_ms = { read: Math.round(t1 - t0), plan: Math.round(t2 - t1), write: Math.round(performance.now() - t2) };
         await recordAudit(trx, { actor: run.author, action: 'import.apply', org_id: target.space.org_id, space_id: target.space.id, job_id: run.jobId, details: { summary: p.summary, created_space: createdSpace } });

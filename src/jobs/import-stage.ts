@@ -3,15 +3,10 @@
  * a content blob (verified against the manifest's size and SHA-256 while written), in
  * statements of their own, so the transaction itself only writes references and stays
  * short. The same bytes are stored once: a file the database already holds costs nothing.
- *
- * A file is staged while the package is read and verified (stagingReader: one inflate
- * pass, one read of the upload); stageLargeFiles then finds it stored, and stages only what
- * could not be staged then (another job was writing the same content).
  */
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.js';
-import { ContentMismatchError, stageContent, stageFromRead } from '../store/content-blobs.js';
-import type { LargeFileReader } from '../package/package-reader.js';
+import { ContentMismatchError, stageContent } from '../store/content-blobs.js';
 import type { DB } from '../store/schema.js';
 import type { PreparedAsset, PreparedImport } from './import-prepare.js';
 
@@ -44,21 +39,4 @@ export async function stageLargeFiles(db: Kysely<DB>, prepared: PreparedImport, 
     staged.add(a.sha256);
   }
   return staged;
-}
-
-/**
- * The package reader's handler of large files for an import: each is staged as it is read
- * and verified (the reader compares the SHA-256 answered with the manifest's). `staging` is
- * told before the first is; `progress` how much of all of them has been read (0..1).
- */
-export function stagingReader(db: Kysely<DB>, jobId: string, signal: AbortSignal, staging: () => void, progress: (fraction: number) => void): LargeFileReader {
-  let done = 0;
-  return async (file, bytes, largeBytes) => {
-    staging();
-    const onBytes = (n: number) => {
-      done += n;
-      progress(Math.min(1, done / Math.max(1, largeBytes)));
-    };
-    return (await stageFromRead(db, jobId, file, bytes, { signal, onBytes })).sha256;
-  };
 }

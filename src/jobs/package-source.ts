@@ -1,20 +1,20 @@
 /**
  * Opens an uploaded package (a blob) with the hardened reader: small packages are read
- * into memory, large ones are read where they are stored, by offset (blob-source.ts), so
- * memory stays bounded.
+ * into memory, large ones are copied to a private temporary file so memory stays bounded.
  * Archive and package problems become one `invalid_package` error listing every problem.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import type { PackageSource } from '../core/transfer-requests.js';
 import type { Limits } from '../config/config.js';
 import type { DB } from '../store/schema.js';
-import { openSmallBlob } from '../store/blobs.js';
-import { BlobSource } from './blob-source.js';
+import { copyBlobToFile, openSmallBlob } from '../store/blobs.js';
 import { openArchive, type ArchiveReader } from '../package/archive-reader.js';
 import { isArchiveError } from '../package/archive-errors.js';
-import { readPackage, type PackageIndex, type ReadPackageOptions } from '../package/package-reader.js';
+import { readPackage, type PackageIndex } from '../package/package-reader.js';
 import { isPackageError } from '../package/package-errors.js';
 import type { ArchiveLimits } from '../package/archive-limits.js';
 import type { JobReason } from './job-types.js';
@@ -74,18 +74,35 @@ async function openBlobArchive(db: Kysely<DB>, blobId: string, limits: Limits): 
   const blob = await openSmallBlob(db, blobId, IN_MEMORY_BYTES);
   if (!blob) throw new DomainError('invalid_package', 'The uploaded package is no longer stored.');
   try {
-    // A large upload is read where it is stored, by offset: nothing is copied first.
-    const reader = await openArchive(blob.buffer ? { buffer: blob.buffer } : { source: await BlobSource.open(db, blobId, blob.size) }, archiveLimitsOf(limits));
-    return { reader, close: () => reader.close() };
+    if (blob.buffer) {
+      const reader = await openArchive({ buffer: blob.buffer }, archiveLimitsOf(limits));
+      return { reader, close: () => reader.close() };
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'assetport-pkg-'));
+    const path = join(dir, 'package.zip');
+    try {
+      await copyBlobToFile(db, blobId, path);
+      const reader = await openArchive({ path }, archiveLimitsOf(limits));
+      return {
+        reader,
+        close: async () => {
+          await reader.close().catch(() => undefined);
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
   } catch (e) {
     throw packageFailure(e) ?? e;
   }
 }
 
-export async function readZipPackage(db: Kysely<DB>, source: PackageSource, limits: Limits, opts: ReadPackageOptions = {}): Promise<{ index: PackageIndex; close(): Promise<void> }> {
+export async function readZipPackage(db: Kysely<DB>, source: PackageSource, limits: Limits, onProgress?: (fraction: number) => void): Promise<{ index: PackageIndex; close(): Promise<void> }> {
   const opened = await openZip(db, source, limits);
   try {
-    const index = await readPackage(opened.reader, opts);
+    const index = await readPackage(opened.reader, onProgress ? { onProgress } : {});
     return { index, close: opened.close };
   } catch (e) {
     await opened.close();

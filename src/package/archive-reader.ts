@@ -49,8 +49,7 @@ export interface ArchiveReader {
   close(): Promise<void>;
 }
 
-/** A file, bytes in memory, or any random-access source (e.g. a stored blob), which the reader then closes. */
-export type ArchiveSource = { path: string } | { buffer: Buffer } | { source: ByteSource };
+export type ArchiveSource = { path: string } | { buffer: Buffer };
 
 export interface OpenArchiveOptions {
   /** Entries this large (compressed or uncompressed) or larger are streamed; smaller ones are inflated in one call. Default 1 MiB. */
@@ -66,7 +65,7 @@ export async function openArchive(
   options: OpenArchiveOptions = {},
 ): Promise<ArchiveReader> {
   const resolved = resolveLimits(limits);
-  const src: ByteSource = 'buffer' in source ? new BufferSource(source.buffer) : 'source' in source ? source.source : await FileSource.open(source.path);
+  const src: ByteSource = 'buffer' in source ? new BufferSource(source.buffer) : await FileSource.open(source.path);
   try {
     return await Reader.open(src, resolved, options.streamThreshold ?? DEFAULT_STREAM_THRESHOLD);
   } catch (e) {

@@ -103,26 +103,12 @@ export class LazyJsonAsset implements JsonPackageAsset {
   }
 }
 
-/**
- * Takes a large binary file's bytes as they are read (checked against the entry's size and
- * CRC-32 as they stream) and answers their SHA-256, which the reader then compares with the
- * manifest's `sha256` as always: the import stages the file meanwhile, in the one pass that
- * verifies it. `largeBytes` is the size of all the package's large files together.
- */
-export type LargeFileReader = (file: { sha256: string; size: number }, bytes: Readable, largeBytes: number) => Promise<string>;
-
-/** Hashes a binary entry; keeps its bytes only when small; a large one goes through `large.readLarge` when given. */
-export async function readBinary(
-  reader: ArchiveReader,
-  e: ArchiveEntry,
-  inline: number,
-  large?: { readLarge: LargeFileReader; sha256: string; largeBytes: number },
-): Promise<{ sha256: string; content: Buffer | undefined }> {
+/** Hashes a binary entry; keeps its bytes only when small. */
+export async function readBinary(reader: ArchiveReader, e: ArchiveEntry, inline: number): Promise<{ sha256: string; content: Buffer | undefined }> {
   if (e.uncompressedSize <= inline) {
     const content = await reader.readBuffer(e);
     return { sha256: sha256Hex(content), content };
   }
-  if (large) return { sha256: await large.readLarge({ sha256: large.sha256, size: e.uncompressedSize }, await reader.openStream(e), large.largeBytes), content: undefined };
   const h = createHash('sha256');
   for await (const chunk of await reader.openStream(e)) h.update(chunk as Buffer);
   return { sha256: h.digest('hex'), content: undefined };

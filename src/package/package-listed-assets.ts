@@ -23,7 +23,7 @@ import {
   type ManifestAsset,
   type PackageKind,
 } from './manifest.js';
-import { binaryAsset, LazyJsonAsset, readBinary, type LargeFileReader, type PackageAsset, type PackageAssetBase } from './package-assets.js';
+import { binaryAsset, LazyJsonAsset, readBinary, type PackageAsset, type PackageAssetBase } from './package-assets.js';
 import type { PackageProblemCode } from './package-errors.js';
 import type { ReadState } from './package-read-state.js';
 import { JsonVerifier } from './package-work.js';
@@ -84,12 +84,11 @@ export async function readListedAssets(
   list: readonly unknown[],
   kind: PackageKind | undefined,
   checks: DocumentChecks,
-  binaries: { inline: number; readLarge?: LargeFileReader | undefined },
+  inline: number,
   state: ReadState,
   assets: PackageAsset[],
   onProgress?: (fraction: number) => void,
 ): Promise<void> {
-  const { inline, readLarge } = binaries;
   const items: Item[] = [];
   const itemsEvery = Math.max(1, Math.floor(list.length / 50));
   for (let i = 0; i < list.length; i++) {
@@ -110,15 +109,12 @@ export async function readListedAssets(
   }
   const outcomes = await checks.verifier.finish();
 
-  const largeBytes = items.reduce((n, it) => n + (it.asset && it.asset.document === undefined && it.asset.entry.uncompressedSize > inline ? it.asset.entry.uncompressedSize : 0), 0);
   for (const it of items) {
     for (const [code, message, entry] of it.problems) state.problems.add(code, message, entry);
     if (!it.asset) continue;
     const { base, entry: e, what, document } = it.asset;
     if (document === undefined) {
-      // Once the package has a problem, nothing more is handed on (the import will not happen): files are only hashed.
-      const large = readLarge && state.problems.problems.length === 0 ? { readLarge, sha256: base.sha256, largeBytes } : undefined;
-      const bin = await readBinary(reader, e, inline, large);
+      const bin = await readBinary(reader, e, inline);
       if (bin.sha256 !== base.sha256) {
         state.problems.add('package.checksum_mismatch', `${what()}: the SHA-256 of "${base.path}" does not match the manifest.`, base.path);
         continue;

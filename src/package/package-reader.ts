@@ -18,12 +18,12 @@ import { sha256Hex } from '../core/json-text.js';
 import { displayName } from './archive-errors.js';
 import type { ArchiveReader } from './archive-reader.js';
 import { checkAssetPlacement, expressionNameOf, MANIFEST_PATH, type AccountsTemplate, type Manifest, type PackageKind } from './manifest.js';
-import { binaryAsset, readBinary, type ExternalRef, type LargeFileReader, type PackageAsset } from './package-assets.js';
+import { binaryAsset, readBinary, type ExternalRef, type PackageAsset } from './package-assets.js';
 import { readAccountsTemplate, readManifest } from './package-json-files.js';
 import { readListedAssets, startDocumentChecks } from './package-listed-assets.js';
 import { DuplicateRegistry, ProblemList, refKey, type ReadState } from './package-read-state.js';
 
-export type { BinaryPackageAsset, ExternalRef, JsonPackageAsset, LargeFileReader, PackageAsset, PackageAssetBase } from './package-assets.js';
+export type { BinaryPackageAsset, ExternalRef, JsonPackageAsset, PackageAsset, PackageAssetBase } from './package-assets.js';
 
 export interface PackageIndex {
   readonly manifest: Manifest;
@@ -39,8 +39,6 @@ export interface ReadPackageOptions {
   inlineBinaryBytes?: number;
   /** Told how far the reading is (0..1) as the documents are read and their items checked. */
   onProgress?: (fraction: number) => void;
-  /** Takes the large binary files the manifest lists as they are read and verified (see LargeFileReader); by default they are only hashed. */
-  readLarge?: LargeFileReader;
 }
 
 /** Id of an unlisted expression file: the first 24 hex digits of SHA-256("assetport expression\0" + name). */
@@ -56,7 +54,7 @@ export async function readPackage(reader: ArchiveReader, opts: ReadPackageOption
   const checks = await startDocumentChecks(reader, opts.onProgress);
   const { manifest, list, keyIds, kind } = await readManifest(reader, state.problems);
   const assets: PackageAsset[] = [];
-  await readListedAssets(reader, list, kind, checks, { inline, readLarge: opts.readLarge }, state, assets, opts.onProgress);
+  await readListedAssets(reader, list, kind, checks, inline, state, assets, opts.onProgress);
   await readExpressionFiles(reader, kind, inline, state, assets);
   const accountsTemplate = await readAccountsTemplate(reader, keyIds, state.consumed, state.problems);
   reportUnlistedEntries(reader, state);

@@ -4,12 +4,14 @@
  * nothing holds a whole blob in memory.
  */
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { DomainError } from '../core/errors.js';
 import { newId32 } from '../core/ids.js';
 import { bytesPhrase } from '../core/phrases.js';
 import type { DB } from './schema.js';
-import { chunkWriter, deleteChunks, readChunks, type ChunkWriter } from './chunks.js';
+import { deleteChunks, insertChunk, readChunks } from './chunks.js';
 import { byteaValue, fromBytea, selectBytea } from './bytea.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -93,64 +95,60 @@ export async function writeBlob(db: Kysely<DB>, source: AsyncIterable<Buffer | U
   }
 }
 
-/**
- * Writes a blob from buffers produced by the caller (e.g. a ZIP writer, an upload) as
- * chunks of 1 MiB, through a chunk writer (chunks.ts: on PostgreSQL a COPY of many rows,
- * otherwise a statement a chunk, one on its way while the next comes).
- */
+/** Writes a blob from buffers produced by the caller (e.g. a ZIP writer, an upload), chunk by chunk; one chunk is written while the next comes. */
 export class BlobSink {
   readonly id = newId32();
   private readonly hash = createHash('sha256');
   private size = 0;
+  private seq = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private writer: ChunkWriter | undefined;
+  private started = false;
+  private inFlight: Promise<unknown> | undefined;
 
   constructor(private readonly db: Kysely<DB>) {}
 
-  private async start(): Promise<ChunkWriter> {
-    if (!this.writer) {
-      await this.db.insertInto('blobs').values({ id: this.id }).execute();
-      this.writer = chunkWriter(this.db, 'blob_chunks', this.id);
-    }
-    return this.writer;
-  }
-
   async write(chunk: Buffer): Promise<void> {
-    const writer = await this.start();
+    if (!this.started) {
+      await this.db.insertInto('blobs').values({ id: this.id }).execute();
+      this.started = true;
+    }
     this.hash.update(chunk);
     this.size += chunk.length;
-    for (let at = 0; at < chunk.length; ) {
-      const take = Math.min(chunk.length - at, BLOB_CHUNK_BYTES - this.pendingBytes);
-      this.pending.push(chunk.subarray(at, at + take));
-      this.pendingBytes += take;
-      at += take;
-      if (this.pendingBytes >= BLOB_CHUNK_BYTES) await this.flush(writer);
-    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= BLOB_CHUNK_BYTES) await this.flush();
   }
 
-  /** Hands the pending bytes to the writer as the next chunk. */
-  private async flush(writer: ChunkWriter): Promise<void> {
+  /** Writes the pending bytes as the next chunk; one chunk may still be on its way meanwhile. */
+  private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const data = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    await writer.write(data);
+    const seq = this.seq++;
+    await this.inFlight;
+    const insert = insertChunk(this.db, 'blob_chunks', this.id, seq, data);
+    // Marked as handled now; a failure still surfaces at the next flush or at finish().
+    insert.catch(() => undefined);
+    this.inFlight = insert;
   }
 
   async finish(): Promise<BlobInfo> {
-    const writer = await this.start();
-    await this.flush(writer);
-    await writer.finish();
+    if (!this.started) {
+      await this.db.insertInto('blobs').values({ id: this.id }).execute();
+      this.started = true;
+    }
+    await this.flush();
+    await this.inFlight;
     const sha256 = this.hash.digest('hex');
     await this.db.updateTable('blobs').set({ size: this.size, sha256, complete: true }).where('id', '=', this.id).execute();
     return { id: this.id, size: this.size, sha256 };
   }
 
   async abort(): Promise<void> {
-    if (!this.writer) return;
-    await this.writer.abort();
-    await deleteBlob(this.db, this.id).catch(() => undefined);
+    await this.inFlight?.catch(() => undefined);
+    if (this.started) await deleteBlob(this.db, this.id).catch(() => undefined);
   }
 }
 
@@ -190,6 +188,17 @@ export async function openSmallBlob(db: Db, id: string, maxBytes: number): Promi
   // The rest, if the first chunks did not hold the whole blob.
   if (parts.reduce((n, p) => n + p.length, 0) < size) for await (const c of readBlob(db, id, 1, FIRST_READ_CHUNKS)) parts.push(c);
   return { size, buffer: Buffer.concat(parts) };
+}
+
+/** Copies the blob into a file (so a ZIP reader can seek in it). */
+export async function copyBlobToFile(db: Db, id: string, path: string): Promise<void> {
+  const out = createWriteStream(path, { mode: 0o600 });
+  try {
+    for await (const c of readBlob(db, id)) if (!out.write(c)) await once(out, 'drain');
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.js';
 import { newId32 } from '../core/ids.js';
 import { deleteBlob, openSmallBlob, readBlob, writeBlob } from './blobs.js';
-import { chunkWriter, decodeChunkRows, deleteChunks, encodeChunkRow, insertChunk, readChunks } from './chunks.js';
+import { decodeChunkRows, deleteChunks, encodeChunkRow, insertChunk, readChunks } from './chunks.js';
 
 /** Every byte value, then random bytes. */
 const bytes = (n: number): Buffer => Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(Math.max(0, n - 256))]).subarray(0, n);
@@ -123,36 +123,5 @@ describe('chunks in the database', () => {
       await deleteBlob(db, info.id);
       expect(await openSmallBlob(db, info.id, 4 * 1024 * 1024)).toBeUndefined();
     }
-  });
-
-  it('a chunk writer writes many chunks in order; one whose rows are refused, or that is given up, leaves no connection behind', async () => {
-    const db = t.database.db;
-    const id = newId32();
-    await db.insertInto('blobs').values({ id }).execute();
-    const parts = Array.from({ length: 37 }, (_, i) => bytes(1000 + i));
-    const w = chunkWriter(db, 'blob_chunks', id);
-    for (const p of parts) await w.write(p);
-    await w.finish();
-    expect(Buffer.concat(await readChunks(db, 'blob_chunks', id, 0, 100)).equals(Buffer.concat(parts))).toBe(true);
-    // More rounds than the pool has connections: a connection kept by any of them would stall the rest.
-    for (let round = 0; round < 14; round++) {
-      const refused = chunkWriter(db, 'blob_chunks', newId32()); // no such blob: its rows break the foreign key
-      const wrote = (async () => {
-        for (const p of parts) await refused.write(p);
-        await refused.finish();
-      })();
-      await expect(wrote).rejects.toThrow();
-      await refused.abort();
-      const other = newId32();
-      await db.insertInto('blobs').values({ id: other }).execute();
-      const dropped = chunkWriter(db, 'blob_chunks', other);
-      await dropped.write(bytes(10));
-      await dropped.abort();
-      // On PostgreSQL the statement given up is rolled back; elsewhere the caller deletes what was written.
-      if (t.database.kind === 'postgres') expect(await readChunks(db, 'blob_chunks', other, 0, 10)).toEqual([]);
-      await deleteBlob(db, other);
-    }
-    expect(await readChunks(db, 'blob_chunks', id, 0, 100)).toHaveLength(parts.length);
-    await deleteBlob(db, id);
   });
 });

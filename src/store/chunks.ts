@@ -5,8 +5,7 @@
  * `/dev/blob`, where writing a 1 MiB chunk costs the database about a third of an INSERT of
  * its base64 text decoded in SQL and reading it about a third of selecting it as base64, so
  * the statement holds the one connection for that much less; on PostgreSQL through
- * STDIN/STDOUT (pg-copy.ts), where many chunks in a row go through one COPY of up to 16
- * (chunkWriter). Inside a transaction they are ordinary statements.
+ * STDIN/STDOUT (pg-copy.ts). Inside a transaction they are ordinary statements.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
@@ -28,18 +27,6 @@ export interface ChunkCopy {
   readonly sink: string;
   copyIn(sql: string, data: Uint8Array): Promise<void>;
   copyOut(sql: string): Promise<Uint8Array>;
-  /** A COPY statement of many rows sent as they come (PostgreSQL); the embedded database has none. */
-  openCopyIn?(sql: string): Promise<CopyInStream>;
-}
-
-/** One COPY … FROM STDIN in progress, on a connection of its own. */
-export interface CopyInStream {
-  /** Sends bytes; resolves when more may be sent. */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Sends the last bytes and resolves once the statement has committed. */
-  end(bytes: Uint8Array): Promise<void>;
-  /** Gives up: the statement is rolled back, nothing of it is stored. */
-  fail(): void;
 }
 
 const copies = new WeakMap<object, ChunkCopy>();
@@ -59,26 +46,22 @@ function checkedKey(key: string): string {
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
-/** The binary COPY format's header (no flags, no extension) and trailer. */
-const HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]);
-const TRAILER = Buffer.from([0xff, 0xff]);
-
-/** What comes before a row's data in the binary COPY format: (key, seq, and the data's length). */
-function rowHead(key: string, seq: number, length: number): Buffer {
+/** One row (key, seq, data) in PostgreSQL's binary COPY format, with its header and trailer. */
+export function encodeChunkRow(key: string, seq: number, data: Uint8Array): Buffer {
   const k = Buffer.from(key, 'latin1');
-  const out = Buffer.allocUnsafe(2 + 4 + k.length + 8 + 4);
-  let at = out.writeInt16BE(3, 0);
+  const out = Buffer.allocUnsafe(SIGNATURE.length + 8 + 2 + 4 + k.length + 8 + 4 + data.length + 2);
+  let at = SIGNATURE.copy(out, 0);
+  at = out.writeInt32BE(0, at); // flags
+  at = out.writeInt32BE(0, at); // header extension length
+  at = out.writeInt16BE(3, at);
   at = out.writeInt32BE(k.length, at);
   at += k.copy(out, at);
   at = out.writeInt32BE(4, at);
   at = out.writeInt32BE(seq, at);
-  out.writeInt32BE(length, at);
+  at = out.writeInt32BE(data.length, at);
+  at += Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, at);
+  out.writeInt16BE(-1, at);
   return out;
-}
-
-/** One row (key, seq, data) in PostgreSQL's binary COPY format, with its header and trailer. */
-export function encodeChunkRow(key: string, seq: number, data: Uint8Array): Buffer {
-  return Buffer.concat([HEADER, rowHead(key, seq, data.length), data, TRAILER]);
 }
 
 /** The rows of a binary COPY of (seq integer, data bytea), as views of `bytes`. */
@@ -145,112 +128,4 @@ export function deleteChunks(db: Kysely<DB>, table: ChunkTable, key: string): Pr
       await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(KEY[table])} = ${key} AND seq >= ${from} AND seq < ${from + DELETE_BATCH}`.execute(db);
     }
   });
-}
-
-/** Writes a blob's or a content's chunks in order, numbered from 0. */
-export interface ChunkWriter {
-  /** Takes the next chunk; resolves when the next may be given (it may not be stored yet). */
-  write(data: Uint8Array): Promise<void>;
-  /** Resolves once every chunk given is stored; throws if any was not. */
-  finish(): Promise<void>;
-  /** Stops writing. Chunks already stored stay: the caller deletes them. */
-  abort(): Promise<void>;
-}
-
-/** Chunks a COPY statement takes when they are streamed: each statement commits 16 MiB. */
-const ROWS_PER_COPY = 16;
-
-/**
- * A writer for the chunks of `key`. On PostgreSQL they are streamed through COPY
- * statements of up to 16 rows (a COPY of one chunk costs about twice a MiB of one of many:
- * ~25 against ~12 ms here), the next statement filling while the last one commits; each
- * holds a connection only while its rows come. Otherwise (the embedded database, whose one
- * connection must be free between chunks, or inside a transaction) one statement a chunk,
- * one on its way while the next comes.
- */
-export function chunkWriter(db: Kysely<DB>, table: ChunkTable, key: string): ChunkWriter {
-  const copy = copyOf(db);
-  if (copy?.openCopyIn) return new StreamedChunks(copy.openCopyIn.bind(copy), `COPY ${table} (${KEY[table]}, seq, data) FROM STDIN WITH (FORMAT binary)`, checkedKey(key));
-  return new ChunkByChunk(db, table, key);
-}
-
-class ChunkByChunk implements ChunkWriter {
-  private seq = 0;
-  private inFlight: Promise<void> | undefined;
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly table: ChunkTable,
-    private readonly key: string,
-  ) {}
-
-  async write(data: Uint8Array): Promise<void> {
-    await this.inFlight;
-    const insert = insertChunk(this.db, this.table, this.key, this.seq++, data);
-    insert.catch(() => undefined); // surfaces at the next write or at finish()
-    this.inFlight = insert;
-  }
-
-  async finish(): Promise<void> {
-    await this.inFlight;
-  }
-
-  async abort(): Promise<void> {
-    await this.inFlight?.catch(() => undefined);
-  }
-}
-
-class StreamedChunks implements ChunkWriter {
-  private seq = 0;
-  private rows = 0;
-  private open: Promise<CopyInStream> | undefined;
-  /** The statements ended and not yet known committed. */
-  private ending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly openCopyIn: (sql: string) => Promise<CopyInStream>,
-    private readonly statement: string,
-    private readonly key: string,
-  ) {}
-
-  async write(data: Uint8Array): Promise<void> {
-    if (!this.open) {
-      this.open = this.openCopyIn(this.statement);
-      this.open.catch(() => undefined); // surfaces below
-      await (await this.open).write(HEADER);
-    }
-    const copy = await this.open;
-    await copy.write(rowHead(this.key, this.seq++, data.length));
-    await copy.write(data);
-    if (++this.rows >= ROWS_PER_COPY) await this.endStatement();
-  }
-
-  /** Ends the statement being filled; the one ended before must have committed first. */
-  private async endStatement(): Promise<void> {
-    const open = this.open;
-    if (!open) return;
-    this.open = undefined;
-    this.rows = 0;
-    try {
-      await this.ending;
-    } catch (e) {
-      // The statement before failed: this one is given up too, so its connection is not left holding an open COPY.
-      await open.then((c) => c.fail()).catch(() => undefined);
-      throw e;
-    }
-    const end = open.then((c) => c.end(TRAILER));
-    end.catch(() => undefined); // surfaces at the next end or at finish()
-    this.ending = end;
-  }
-
-  async finish(): Promise<void> {
-    await this.endStatement();
-    await this.ending;
-  }
-
-  async abort(): Promise<void> {
-    const open = this.open;
-    this.open = undefined;
-    await open?.then((c) => c.fail()).catch(() => undefined);
-    await this.ending.catch(() => undefined);
-  }
 }

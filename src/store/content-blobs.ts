@@ -1,9 +1,8 @@
 /**
  * Large file contents, stored once per content (keyed by SHA-256) as numbered chunks.
- * An import stages them BEFORE its transaction, in short statements of their own (a chunk
- * each on the embedded database, which has one connection, so other requests get it
- * between chunks; on PostgreSQL a COPY of up to 16), so the transaction only writes
- * references; it does so while it reads and verifies the package (stageFromRead). A job records what it staged
+ * An import stages them BEFORE its transaction, each chunk its own short statement, so the
+ * transaction only writes references and other requests get the database between chunks
+ * (the embedded database has one connection). A job records what it staged
  * (content_blob_stages); once the job is over, staged contents that no asset or revision
  * refers to are deleted. Nothing holds a whole file in memory.
  */
@@ -12,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
 import { asBulk } from './bulk-lane.js';
-import { chunkWriter, deleteChunks, readChunks } from './chunks.js';
+import { deleteChunks, insertChunk, readChunks } from './chunks.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -42,22 +41,25 @@ async function claim(db: Kysely<DB>, jobId: string, c: ContentExpectation): Prom
   return row?.complete ? 'complete' : 'busy';
 }
 
-/** Writes the stream as the content's chunks (through a chunk writer, chunks.ts); answers the SHA-256 and size of what was written. */
-async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncIterable<Buffer | Uint8Array>, o: StageOptions): Promise<ContentExpectation> {
+/** Writes the stream as the content's chunks, checking size and SHA-256; one chunk in flight while the next is read. */
+async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncIterable<Buffer | Uint8Array>, o: StageOptions): Promise<void> {
   await deleteChunks(db, 'content_blob_chunks', c.sha256);
-  const writer = chunkWriter(db, 'content_blob_chunks', c.sha256);
   const hash = createHash('sha256');
   let size = 0;
+  let seq = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  let inFlight: Promise<unknown> | undefined;
   const flush = async () => {
     if (pendingBytes === 0) return;
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     const n = pendingBytes;
     pending = [];
     pendingBytes = 0;
-    await writer.write(data);
-    o.onBytes?.(n);
+    await inFlight;
+    const insert = insertChunk(db, 'content_blob_chunks', c.sha256, seq++, data).then(() => o.onBytes?.(n));
+    insert.catch(() => undefined); // surfaces at the next flush or below
+    inFlight = insert;
   };
   try {
     for await (const piece of source) {
@@ -74,38 +76,14 @@ async function writeChunks(db: Kysely<DB>, c: ContentExpectation, source: AsyncI
       }
     }
     await flush();
-    await writer.finish();
-  } catch (e) {
-    // Nothing of this write is still on its way once this throws.
-    await writer.abort();
-    throw e;
+  } finally {
+    // Nothing of this write is still on its way once this returns or throws.
+    await inFlight?.catch(() => undefined);
   }
-  return { sha256: hash.digest('hex'), size };
+  await inFlight;
+  const actual = { sha256: hash.digest('hex'), size };
+  if (actual.sha256 !== c.sha256 || actual.size !== c.size) throw new ContentMismatchError(c, actual);
 }
-
-const matches = (a: ContentExpectation, c: ContentExpectation): boolean => a.sha256 === c.sha256 && a.size === c.size;
-
-/** The content's SHA-256 and size as read from `source`. */
-async function hashAll(source: AsyncIterable<Buffer | Uint8Array>, o: StageOptions): Promise<ContentExpectation> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const piece of source) {
-    o.signal?.throwIfAborted();
-    hash.update(piece);
-    size += piece.length;
-    o.onBytes?.(piece.length);
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-/** Drops what this job wrote of a content it did not complete (its chunks go with it). */
-const dropWrite = (db: Kysely<DB>, jobId: string, c: ContentExpectation) =>
-  db.deleteFrom('content_blobs').where('sha256', '=', c.sha256).where('writer', '=', jobId).where('complete', '=', false).execute().catch(() => undefined);
-
-const completeWrite = (db: Kysely<DB>, jobId: string, c: ContentExpectation) =>
-  db.updateTable('content_blobs').set({ complete: true, writer: null }).where('sha256', '=', c.sha256).where('writer', '=', jobId).execute();
-
-const recordStage = (db: Kysely<DB>, jobId: string, c: ContentExpectation) => sql`INSERT INTO content_blob_stages (job_id, sha256) VALUES (${jobId}, ${c.sha256}) ON CONFLICT DO NOTHING`.execute(db);
 
 export interface StageOptions {
   signal?: AbortSignal;
@@ -121,7 +99,7 @@ export interface StageOptions {
  * bytes are stored once). Throws ContentMismatchError when the stream is not the content.
  */
 export async function stageContent(db: Kysely<DB>, jobId: string, c: ContentExpectation, open: () => Promise<AsyncIterable<Buffer | Uint8Array>>, o: StageOptions = {}): Promise<void> {
-  await recordStage(db, jobId, c);
+  await sql`INSERT INTO content_blob_stages (job_id, sha256) VALUES (${jobId}, ${c.sha256}) ON CONFLICT DO NOTHING`.execute(db);
   for (;;) {
     o.signal?.throwIfAborted();
     const state = await claim(db, jobId, c);
@@ -133,43 +111,15 @@ export async function stageContent(db: Kysely<DB>, jobId: string, c: ContentExpe
       await sleep(o.pollMs ?? 250);
       continue;
     }
-    let actual: ContentExpectation;
     try {
-      actual = await writeChunks(db, c, await open(), o);
+      await writeChunks(db, c, await open(), o);
     } catch (e) {
-      await dropWrite(db, jobId, c);
+      await db.deleteFrom('content_blobs').where('sha256', '=', c.sha256).where('writer', '=', jobId).where('complete', '=', false).execute().catch(() => undefined);
       throw e;
     }
-    if (!matches(actual, c)) {
-      await dropWrite(db, jobId, c);
-      throw new ContentMismatchError(c, actual);
-    }
-    await completeWrite(db, jobId, c);
+    await db.updateTable('content_blobs').set({ complete: true, writer: null }).where('sha256', '=', c.sha256).where('writer', '=', jobId).execute();
     return;
   }
-}
-
-/**
- * Stages the content from a stream that is read anyway (an import reading its package,
- * which verifies the files in the same pass): written when this job can write it now,
- * otherwise only read through (already stored, or another job is writing it: stageContent
- * waits for that later). Answers the SHA-256 and size of what was read; when they are not
- * the content's, nothing of what was written is kept. The stage is recorded first, as in
- * stageContent: the job's clean-up (releaseStagedContents) removes it however the job ends.
- */
-export async function stageFromRead(db: Kysely<DB>, jobId: string, c: ContentExpectation, source: AsyncIterable<Buffer | Uint8Array>, o: StageOptions = {}): Promise<ContentExpectation> {
-  await recordStage(db, jobId, c);
-  if ((await claim(db, jobId, c)) !== 'write') return hashAll(source, o);
-  let actual: ContentExpectation;
-  try {
-    actual = await writeChunks(db, c, source, o);
-  } catch (e) {
-    await dropWrite(db, jobId, c);
-    throw e;
-  }
-  if (matches(actual, c)) await completeWrite(db, jobId, c);
-  else await dropWrite(db, jobId, c);
-  return actual;
 }
 
 /**

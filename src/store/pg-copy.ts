@@ -5,15 +5,13 @@
  * STDOUT (FORMAT binary)` the bytes come as they are stored (~2 ms a MiB). Writing one as
  * `COPY … FROM STDIN` costs about two thirds of an INSERT with the bytes as a parameter.
  * Each COPY runs on a connection of its own from the pool, as one statement, committed alone
- * like the INSERT it replaces. Many chunks in a row (an upload, a staged file) go through a
- * COPY left open for several rows (openCopyIn).
+ * like the INSERT it replaces.
  */
 import { Readable } from 'node:stream';
-import { once } from 'node:events';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { ChunkCopy, CopyInStream } from './chunks.js';
+import type { ChunkCopy } from './chunks.js';
 
 async function onClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -28,48 +26,8 @@ async function onClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise
   }
 }
 
-/** A COPY FROM STDIN left open for rows to come, on a connection it holds until it ends. */
-async function openCopyIn(pool: pg.Pool, text: string): Promise<CopyInStream> {
-  const client = await pool.connect();
-  const stream = client.query(copyFrom(text));
-  let failure: Error | undefined;
-  let released = false;
-  const release = (e?: Error) => {
-    if (released) return;
-    released = true;
-    // A COPY that did not end well leaves the connection mid-protocol: it is not reused.
-    client.release(e);
-  };
-  stream.on('error', (e: Error) => {
-    failure = e;
-    release(e);
-  });
-  const ended = finished(stream);
-  ended.catch(() => undefined); // surfaces in end()
-  return {
-    async write(bytes) {
-      if (failure) throw failure;
-      if (!stream.write(bytes)) await Promise.race([once(stream, 'drain'), ended.then(() => undefined)]);
-      if (failure) throw failure;
-    },
-    async end(bytes) {
-      if (failure) throw failure;
-      stream.end(bytes);
-      await ended;
-      release();
-    },
-    fail() {
-      const e = new Error('the COPY was abandoned');
-      failure ??= e;
-      stream.destroy(e);
-      release(e);
-    },
-  };
-}
-
 export function postgresChunkCopy(pool: pg.Pool): ChunkCopy {
   return {
-    openCopyIn: (text) => openCopyIn(pool, text),
     source: 'STDIN',
     sink: 'STDOUT',
     copyIn: (text, data) => onClient(pool, (client) => pipeline(Readable.from([data]), client.query(copyFrom(text)))),

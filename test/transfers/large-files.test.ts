@@ -4,7 +4,7 @@ import { download, multipart, request, startTestApp, waitJob, type TestApp } fro
 import { buildPackage } from '../helpers/packages.js';
 import { snapshot } from '../helpers/fixtures.js';
 import type { ImportStep } from '../../src/jobs/job-deps.js';
-import { ContentMismatchError, releaseStagedContents, stageContent, stageFromRead, sweepContents } from '../../src/store/content-blobs.js';
+import { ContentMismatchError, releaseStagedContents, stageContent, sweepContents } from '../../src/store/content-blobs.js';
 import { newId32 } from '../../src/core/ids.js';
 
 type J = Record<string, unknown>;
@@ -152,41 +152,5 @@ describe('large files are staged as content blobs before the import transaction'
     expect((await stored(sha(promised))).blobs).toHaveLength(1); // the other job's stage still holds it
     await sweepContents(db); // that job never ran: its stage goes, and the content with it
     expect(await stored(sha(promised))).toEqual({ blobs: [], chunks: 0, stages: 0 });
-  });
-
-  it('staging while the package is read answers what was read, and keeps the content only when it is the one promised', async () => {
-    const db = s.t.database.db;
-    const job = newId32();
-    const promised = randomBytes(2 * MiB + 10);
-    const other = randomBytes(2 * MiB + 10);
-    const read = (b: Buffer) => (async function* () { yield b.subarray(0, 300_000); yield b.subarray(300_000); })();
-    const c = { sha256: sha(promised), size: promised.length };
-    expect(await stageFromRead(db, job, c, read(other))).toEqual({ sha256: sha(other), size: other.length });
-    expect(await stored(sha(promised))).toEqual({ blobs: [], chunks: 0, stages: 1 });
-    expect(await stageFromRead(db, job, c, read(promised))).toEqual(c);
-    expect(await stored(sha(promised))).toEqual({ blobs: [{ size: promised.length, complete: true }], chunks: 3, stages: 1 });
-    // Stored already: read through (and answered), not written again.
-    const again = newId32();
-    expect(await stageFromRead(db, again, c, read(other))).toEqual({ sha256: sha(other), size: other.length });
-    expect(await stored(sha(promised))).toEqual({ blobs: [{ size: promised.length, complete: true }], chunks: 3, stages: 2 });
-    await releaseStagedContents(db, job);
-    await releaseStagedContents(db, again);
-    expect(await stored(sha(promised))).toEqual({ blobs: [], chunks: 0, stages: 0 });
-  });
-
-  it('a large file that turns out corrupt while it is staged fails the import and leaves nothing staged', async () => {
-    const space = await newSpace();
-    const big = randomBytes(3 * MiB);
-    const pkg = await buildPackage('api_version', [{ type: 'File', name: 'big.bin', content: big }]);
-    // Random bytes are stored as they are: flip one far into the file, so its CRC-32 fails after chunks were written.
-    const at = pkg.indexOf(big.subarray(2 * MiB + 500, 2 * MiB + 564));
-    expect(at).toBeGreaterThan(0);
-    pkg[at] = pkg[at]! ^ 0xff;
-    const job = await importInto(space, pkg);
-    expect(job.state).toBe('FAILED');
-    expect(JSON.stringify(job.reasons)).toContain('archive.');
-    await expect.poll(async () => (await stored(sha(big))).stages, { timeout: 20_000 }).toBe(0);
-    expect(await stored(sha(big))).toEqual({ blobs: [], chunks: 0, stages: 0 });
-    expect(await s.t.database.db.selectFrom('assets').select('id').where('space_id', '=', space).execute()).toEqual([]);
   });
 });
