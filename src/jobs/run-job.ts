@@ -39,6 +39,9 @@ export async function runClaimedJob(o: RunJobOptions, job: JobRow, abort = new A
       .then((ok) => {
         if (!ok && !leaseLost) {
           leaseLost = true;
+          // A job already stopped (a shutdown past its grace period gives it back to the
+          // queue, which ends the lease) has not lost it to anyone: nothing to warn about.
+          if (abort.signal.aborted) return;
           log.warn('lease lost; abandoning the job');
           abort.abort(new LeaseLostError());
         }

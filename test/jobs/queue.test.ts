@@ -135,6 +135,30 @@ describe('job queue', () => {
     expect(after).toMatchObject({ state: 'QUEUED', attempts: 0, lease_owner: null });
   });
 
+  it('gives back a job that goes on past the stop without logging that its lease was lost', async () => {
+    const db = t.database.db;
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as { level: number; msg: string }) });
+    let release: () => void = () => undefined;
+    const ended = new Promise<void>((r) => (release = r));
+    const handlers = new Map<string, JobHandler>([
+      // Deaf to the abort: still running after the worker stopped waiting and gave it back.
+      ['test.deaf', () => ended.then(() => 'too late')],
+    ]);
+    const w = new Worker({ db, handlers, logger, leaseMs: 300, pollMs: 20 });
+    const job = await enqueueJob(db, { kind: 'test.deaf', userId: null });
+    w.start();
+    await waitFor(async () => (await getJob(db, job.id))?.state === 'RUNNING');
+    const stopped = w.stop(0);
+    await waitFor(async () => { const j = await getJob(db, job.id); return j?.state === 'QUEUED' && j.lease_owner === null; });
+    // Meanwhile its lease renewals (every 100 ms) find no lease.
+    await sleep(1000);
+    release();
+    await stopped;
+    expect(lines.some((l) => l.msg.includes('giving it back'))).toBe(true);
+    expect(lines.filter((l) => l.msg.includes('lease lost'))).toEqual([]);
+  });
+
   it.skipIf(TEST_DB_KIND !== 'postgres')('recovers a job whose worker process was killed with SIGKILL', async () => {
     const db = t.database.db;
     const job = await enqueueJob(db, { kind: 'test.hold', userId: null });
