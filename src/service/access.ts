@@ -28,6 +28,9 @@ export const administersOrg = async (db: Kysely<DB>, p: Principal, orgId: string
 /** The wider of two grants ('' when neither). */
 const wider = (a: Perms | '' | undefined, b: Perms | '' | undefined): Perms | '' => ((a ?? '').length >= (b ?? '').length ? (a ?? '') : (b ?? ''));
 
+/** "write permission (W)" and the like, as a refusal names what was needed. */
+const needText = (need: Need): string => `${need === 'W' ? 'write' : need === 'X' ? 'execute' : 'read'} permission (${need})`;
+
 /** The permissions the principal holds on a space ('' when none): its own grant, or one on its API (versions inherit it). */
 export async function spacePerms(db: Kysely<DB>, p: Principal, space: { id: string; org_id: string; api_id?: string | null }): Promise<Perms | ''> {
   // Read one after the other, and only as far as needed (an admin needs no grant read).
@@ -52,7 +55,7 @@ async function apiPerms(db: Kysely<DB>, p: Principal, api: { id: string; org_id:
  */
 export async function requireApiAccess(db: Kysely<DB>, p: Principal, api: { id: string; org_id: string; name: string }, need: Need): Promise<void> {
   const perms = await apiPerms(db, p, api);
-  if (!perms.includes(need)) throw new DomainError('forbidden', `This needs ${need === 'W' ? 'write' : need === 'X' ? 'execute' : 'read'} permission (${need}) on the API '${api.name}'.`);
+  if (!perms.includes(need)) throw new DomainError('forbidden', `This needs ${needText(need)} on the API '${api.name}'.`);
 }
 
 /** An org the principal may see (admin, any org role, or a grant on one of its spaces). */
@@ -87,10 +90,7 @@ export async function requireSpaceAccess(db: Kysely<DB>, p: Principal, space: Sp
 /** Without R the space is not found; without `need` it is forbidden. */
 function checkPerms(perms: Perms | '', need: Need, ref: string): void {
   if (!perms.includes('R')) throw spaceNotFound(ref);
-  if (!perms.includes(need)) {
-    const word = need === 'W' ? 'write' : need === 'X' ? 'execute' : 'read';
-    throw new DomainError('forbidden', `This needs ${word} permission (${need}) on the space.`);
-  }
+  if (!perms.includes(need)) throw new DomainError('forbidden', `This needs ${needText(need)} on the space.`);
 }
 
 /** The permissions that what a user holds on a space gives: its own grant, or one on its API (versions inherit it). */
