@@ -1,16 +1,18 @@
 /**
  * The assetport CLI as a user runs it: subprocesses against one started server (on the
- * embedded database, or on PostgreSQL in the PostgreSQL run). One promotion from a dev
+ * embedded database). One promotion from a dev
  * instance to a prod instance: login, export, validate, plan (table, JSON, exit codes),
  * import --wait, jobs list and show, undo, a refused import, logout — and errors, each
  * one line with its code.
+ *
+ * The PostgreSQL pass leaves this file out: the CLI speaks HTTP, and what the server does
+ * with each call on PostgreSQL the server's own tests show in that pass.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/app.js';
-import { createPostgresDatabase, TEST_DB_KIND } from '../helpers/db.js';
 import { cliRun, freePort, runCli, waitHealthy, type Child, type CliRun } from '../helpers/process.js';
 
 const PASSWORD = 'cli-admin-password';
@@ -25,11 +27,6 @@ beforeAll(async () => {
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   config = join(work, 'config');
   const env: Record<string, string> = { ASSETPORT_DATA_DIR: join(work, 'data'), ASSETPORT_MASTER_KEY: 'c'.repeat(64), ASSETPORT_ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'warn' };
-  if (TEST_DB_KIND === 'postgres') {
-    const pg = await createPostgresDatabase();
-    cleanups.push(() => pg.drop());
-    env.DATABASE_URL = pg.url;
-  }
   const port = await freePort();
   server = runCli(['serve'], { ...env, PORT: String(port) });
   cleanups.push(async () => {

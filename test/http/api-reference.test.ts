@@ -3,6 +3,8 @@
  * every native route with its method and parameters (and nothing of the other doors), and
  * /docs is an HTML page that, with everything it loads, refers to no other host. Neither
  * needs credentials.
+ *
+ * The PostgreSQL pass leaves this file out: the reference does not depend on the database.
  */
 import Fastify, { type FastifySchema } from 'fastify';
 import { pino } from 'pino';

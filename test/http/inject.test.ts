@@ -1,6 +1,8 @@
 /**
  * Fastify's `inject` is light-my-request, whose `cookie` dependency package.json pins
  * (an override) to a version that supports Node 20: requests with cookies still work.
+ *
+ * The PostgreSQL pass leaves this file out: it uses no database.
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';

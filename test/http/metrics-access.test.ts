@@ -2,6 +2,9 @@
  * Who may read /metrics: open by default; with ASSETPORT_METRICS_TOKEN only with that bearer
  * token (401 problem+json otherwise, a wrong token included); with ASSETPORT_METRICS_LISTEN
  * not on the main listener at all (404) but on its own address, behind the token too.
+ *
+ * The PostgreSQL pass leaves this file out: who may read /metrics does not depend on the
+ * database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/http/metrics.js';

@@ -2,6 +2,8 @@
  * What people read in the native API's errors: a __proto__ key named as such, the types a
  * call takes in a 415, the limit in a 413, the running job in a job_running refusal, and
  * "an application" / "an Account" where a type name follows an article.
+ *
+ * The PostgreSQL pass leaves this file out: the wording does not depend on the database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart, request, startTestApp, type TestApp } from '../helpers/app.js';
